@@ -1,0 +1,142 @@
+"""Sluice's own HTTP API under /_sluice/*, plus the aliases users of other emulators already call."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from storage import outbox as outbox_repo
+
+from .operations import implemented
+from .protocol.models import SERVICES, operation_names
+
+VERSION = "0.1.0"
+router = APIRouter()
+
+
+class ServiceState(BaseModel):
+    state: str = Field(description="`running` when Sluice implements operations of the service.")
+    implemented: int
+    total: int
+
+
+class Health(BaseModel):
+    status: str = "ok"
+    version: str
+    uptime_seconds: float
+    clock: str
+    now_ms: int
+    database: str
+    delivery: str
+    services: dict[str, ServiceState]
+
+
+class ClockAdvance(BaseModel):
+    seconds: float | None = Field(None, ge=0, description="Seconds to move the fake clock forward.")
+    ms: int | None = Field(None, ge=0, description="Milliseconds to move the fake clock forward.")
+
+
+class ClockState(BaseModel):
+    now_ms: int
+    fake: bool
+
+
+class Delivery(BaseModel):
+    id: int
+    at: int
+    kind: str
+    target: str
+    message_id: str | None
+    attempt: int
+    status: str
+    error: str | None
+    outbox_id: int | None
+
+
+class PendingDelivery(BaseModel):
+    id: int
+    kind: str
+    target: str
+    due_at: int
+    attempts: int
+    message_id: str | None
+
+
+def _emulator(request: Request):
+    return request.app.state.emulator
+
+
+def _services() -> dict[str, ServiceState]:
+    out = {}
+    for name in SERVICES:
+        done = len(implemented(name))
+        out[name] = ServiceState(state="running" if done else "available", implemented=done,
+                                 total=len(operation_names(name)))
+    return out
+
+
+@router.get("/_sluice/health", response_model=Health, tags=["sluice"])
+async def health(request: Request) -> Health:
+    emu = _emulator(request)
+    return Health(version=VERSION, uptime_seconds=round(time.time() - emu.started_at, 3),
+                  clock="fake" if emu.clock.fake else "real", now_ms=emu.clock.now_ms(),
+                  database=emu.store.path, delivery=emu.settings.delivery, services=_services())
+
+
+@router.post("/_sluice/reset", tags=["sluice"])
+async def reset(request: Request) -> dict:
+    await _emulator(request).reset()
+    return {"reset": True}
+
+
+@router.get("/_sluice/clock", response_model=ClockState, tags=["sluice"])
+async def clock(request: Request) -> ClockState:
+    emu = _emulator(request)
+    return ClockState(now_ms=emu.clock.now_ms(), fake=emu.clock.fake)
+
+
+@router.post("/_sluice/clock/advance", response_model=ClockState, tags=["sluice"])
+async def advance_clock(request: Request, body: ClockAdvance) -> ClockState:
+    """Move the fake clock, then run everything that became due before answering."""
+    emu = _emulator(request)
+    if not emu.clock.fake:
+        raise HTTPException(409, "the clock is real; start Sluice with --clock fake to move it")
+    ms = (body.ms or 0) + int(round((body.seconds or 0) * 1000))
+    return ClockState(now_ms=await emu.advance_clock(ms), fake=True)
+
+
+@router.post("/_sluice/scheduler/run", tags=["sluice"])
+async def run_scheduler(request: Request) -> dict:
+    """Run all work due now (deliveries, retries, moves) and wait for it to finish."""
+    await _emulator(request).scheduler.run_until_idle()
+    return {"idle": True}
+
+
+@router.get("/_sluice/deliveries", response_model=list[Delivery], tags=["sluice"])
+async def deliveries(request: Request, after_id: int = 0, limit: int = Query(1000, ge=1, le=10_000),
+                     target: str | None = None, kind: str | None = None) -> list[dict]:
+    """Every delivery attempt (success or failure), oldest first."""
+    return await _emulator(request).store.read(outbox_repo.read_log, after_id=after_id, limit=limit,
+                                               target=target, kind=kind)
+
+
+@router.get("/_sluice/deliveries/pending", response_model=list[PendingDelivery], tags=["sluice"])
+async def pending_deliveries(request: Request) -> list[dict]:
+    return await _emulator(request).store.read(outbox_repo.pending)
+
+
+# --- compatibility aliases ------------------------------------------------------------------
+
+@router.get("/_localstack/health", tags=["compat"])
+async def localstack_health(request: Request) -> dict:
+    """LocalStack's health shape, for tools that wait on it."""
+    return {"services": {name: s.state for name, s in _services().items()}, "edition": "community",
+            "version": VERSION}
+
+
+@router.post("/moto-api/reset", tags=["compat"])
+async def moto_reset(request: Request) -> dict:
+    await _emulator(request).reset()
+    return {"status": "ok"}

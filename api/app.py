@@ -1,0 +1,53 @@
+"""create_app(settings) -> FastAPI: admin routes, the AWS gateway, and the Emulator's lifecycle."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from emulator.core import Emulator
+from emulator.settings import Settings
+
+from . import admin
+from .gateway import Gateway
+from .operations import load_handlers
+
+# Paths served by FastAPI; every other request is an AWS call.
+ADMIN_PREFIXES = ("/_sluice", "/_localstack", "/moto-api", "/_aws")
+
+
+class _Dispatch:
+    """Send AWS calls straight to the gateway, skipping framework routing on the hot path."""
+
+    def __init__(self, app, gateway: Gateway):
+        self.app = app
+        self.gateway = gateway
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and not scope["path"].startswith(ADMIN_PREFIXES):
+            await self.gateway(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, *, emulator: Emulator | None = None) -> FastAPI:
+    settings = settings or Settings()
+    emulator = emulator or Emulator(settings)
+    load_handlers()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await emulator.start()
+        try:
+            yield
+        finally:
+            await emulator.stop()
+
+    app = FastAPI(title="Sluice", version=admin.VERSION, lifespan=lifespan, docs_url="/_sluice/docs",
+                  redoc_url=None, openapi_url="/_sluice/openapi.json")
+    app.state.emulator = emulator
+    app.include_router(admin.router)
+    gateway = Gateway(emulator, default_account=settings.default_account, default_region=settings.default_region)
+    app.add_middleware(_Dispatch, gateway=gateway)
+    return app

@@ -1,0 +1,51 @@
+"""RequestContext: what the gateway learned about a call before dispatching it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from emulator.caller import Caller
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]*)/[^/]*/([^/]*)/([^/]*)/")
+
+
+@dataclass(slots=True)
+class SigV4Scope:
+    access_key: str | None = None
+    region: str | None = None
+    service: str | None = None
+
+
+def sigv4_scope(authorization: str | None, query: dict[str, str] | None = None) -> SigV4Scope:
+    """Access key id, region and service name from the Authorization header (or a presigned query)."""
+    if authorization:
+        match = _CREDENTIAL.search(authorization)
+        if match:
+            return SigV4Scope(*match.groups())
+        # SigV2 / other schemes: "AWS AKID:signature"
+        if authorization.startswith("AWS ") and ":" in authorization:
+            return SigV4Scope(authorization[4:].split(":", 1)[0])
+    if query and "X-Amz-Credential" in query:
+        parts = query["X-Amz-Credential"].split("/")
+        if len(parts) >= 4:
+            return SigV4Scope(parts[0], parts[2], parts[3])
+    return SigV4Scope()
+
+
+def resolve_caller(scope: SigV4Scope, *, default_account: str, default_region: str, endpoint: str,
+                   request_id: str) -> Caller:
+    key = scope.access_key or ""
+    account = key if len(key) == 12 and key.isdigit() else default_account
+    return Caller(account=account, region=scope.region or default_region, endpoint=endpoint, request_id=request_id)
+
+
+@dataclass(slots=True)
+class RequestContext:
+    service: str              # botocore service name: sqs, sns, events, dynamodb, dynamodbstreams
+    operation: str            # botocore operation name: SendMessage
+    protocol: str             # "json" or "query"
+    caller: Caller
+    request_id: str
+    path: str = "/"
+    headers: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,209 @@
+"""AWS query protocol: form-encoded requests in, XML results and errors out (SNS, SQS-query).
+
+The parser is the inverse of botocore's ``QuerySerializer``: it rebuilds the input structure from
+dotted keys (``Attribute.1.Name``, ``Tags.member.2.Key``, ``Attributes.entry.1.value``) by walking
+the input shape, converting scalars to the shape's type. The XML writer mirrors botocore's
+``QueryParser``: result wrapper, flattened or wrapped lists and maps, ``ResponseMetadata``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime, timezone
+
+from botocore.model import OperationModel, Shape
+
+from emulator.errors import AwsError
+
+from .timestamps import format_iso8601, parse_timestamp
+
+
+class QueryValueError(ValueError):
+    """A scalar that cannot be converted to its shape's type; validation turns it into an AWS error."""
+
+    def __init__(self, path: str, value: str, type_name: str):
+        super().__init__(f"{path}: {value!r} is not a valid {type_name}")
+        self.path, self.value, self.type_name = path, value, type_name
+
+
+def _tree(params: dict[str, str]) -> dict:
+    """``{"A.1.B": "x"}`` -> ``{"A": {"1": {"B": "x"}}}``; a key that is both leaf and prefix keeps the subtree."""
+    root: dict = {}
+    for key, value in params.items():
+        node = root
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        last = parts[-1]
+        if not isinstance(node.get(last), dict):
+            node[last] = value
+    return root
+
+
+def _indexed(node) -> list:
+    """Children of a list/map node ordered by their 1-based index; non-numeric keys are ignored."""
+    if not isinstance(node, dict):
+        return []
+    items = [(int(k), v) for k, v in node.items() if k.isdigit()]
+    items.sort(key=lambda kv: kv[0])
+    return [v for _, v in items]
+
+
+def parse_params(params: dict[str, str], shape: Shape | None) -> dict:
+    if shape is None:
+        return {}
+    return _parse_structure(_tree(params), shape, "")
+
+
+def _wire_name(shape: Shape, default: str) -> str:
+    return shape.serialization.get("name", default)
+
+
+def _parse_structure(node, shape: Shape, path: str) -> dict:
+    if not isinstance(node, dict):
+        return {}
+    out = {}
+    for name, member in shape.members.items():
+        wire = _wire_name(member, name)
+        if member.type_name == "list" and member.serialization.get("flattened") and member.member.serialization.get("name"):
+            wire = member.member.serialization["name"]
+        if wire in node:
+            out[name] = _parse(node[wire], member, f"{path}.{name}" if path else name)
+    return out
+
+
+def _parse(node, shape: Shape, path: str):
+    kind = shape.type_name
+    if kind == "structure":
+        return _parse_structure(node, shape, path)
+    if kind == "list":
+        if not isinstance(node, dict):
+            return []  # "X=" is how the query protocol sends an empty list
+        if not shape.serialization.get("flattened"):
+            node = node.get(_wire_name(shape.member, "member"), {})
+        return [_parse(v, shape.member, f"{path}.{i}") for i, v in enumerate(_indexed(node), 1)]
+    if kind == "map":
+        if not isinstance(node, dict):
+            return {}
+        if not shape.serialization.get("flattened"):
+            node = node.get("entry", {})
+        key_name, value_name = _wire_name(shape.key, "key"), _wire_name(shape.value, "value")
+        out = {}
+        for entry in _indexed(node):
+            if isinstance(entry, dict) and key_name in entry:
+                key = entry[key_name]
+                if isinstance(key, str):
+                    out[key] = _parse(entry.get(value_name, ""), shape.value, f"{path}.{key}")
+        return out
+    if isinstance(node, dict):
+        node = ""  # a scalar sent with sub-keys: treat as empty, validation will judge it
+    return _scalar(node, shape, path)
+
+
+def _scalar(text: str, shape: Shape, path: str):
+    kind = shape.type_name
+    try:
+        if kind in ("integer", "long"):
+            return int(text)
+        if kind in ("float", "double"):
+            return float(text)
+        if kind == "boolean":
+            lowered = text.lower()
+            if lowered in ("true", "false"):
+                return lowered == "true"
+            raise ValueError(text)
+        if kind == "blob":
+            return base64.b64decode(text, validate=True)
+        if kind == "timestamp":
+            return parse_timestamp(text)
+    except (ValueError, binascii.Error):
+        raise QueryValueError(path, text, kind) from None
+    return text
+
+
+# --- XML output --------------------------------------------------------------------------------
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;", '"': "&quot;"})
+
+
+def _text(value, shape: Shape) -> str:
+    kind = shape.type_name
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "blob":
+        return base64.b64encode(value if isinstance(value, bytes) else str(value).encode()).decode()
+    if kind == "timestamp":
+        if isinstance(value, (int, float)):
+            value = datetime.fromtimestamp(value, tz=timezone.utc)
+        return format_iso8601(value)
+    return str(value).translate(_ESCAPES)
+
+
+def _write(out: list, tag: str, value, shape: Shape) -> None:
+    kind = shape.type_name
+    if kind == "structure":
+        out.append(f"<{tag}>")
+        _write_members(out, value, shape)
+        out.append(f"</{tag}>")
+    elif kind == "list":
+        member = shape.member
+        if shape.serialization.get("flattened"):
+            item_tag = _wire_name(member, tag)
+            for item in value:
+                _write(out, item_tag, item, member)
+        else:
+            item_tag = _wire_name(member, "member")
+            out.append(f"<{tag}>")
+            for item in value:
+                _write(out, item_tag, item, member)
+            out.append(f"</{tag}>")
+    elif kind == "map":
+        key_tag, value_tag = _wire_name(shape.key, "key"), _wire_name(shape.value, "value")
+        flattened = shape.serialization.get("flattened")
+        if not flattened:
+            out.append(f"<{tag}>")
+        for key, item in value.items():
+            out.append(f"<{tag}>" if flattened else "<entry>")
+            _write(out, key_tag, key, shape.key)
+            _write(out, value_tag, item, shape.value)
+            out.append(f"</{tag}>" if flattened else "</entry>")
+        if not flattened:
+            out.append(f"</{tag}>")
+    else:
+        out.append(f"<{tag}>{_text(value, shape)}</{tag}>")
+
+
+def _write_members(out: list, value: dict, shape: Shape) -> None:
+    for name, member in shape.members.items():
+        item = value.get(name)
+        if item is None:
+            continue
+        _write(out, _wire_name(member, name), item, member)
+
+
+def serialize_result(operation: OperationModel, result: dict | None, request_id: str) -> bytes:
+    name = operation.name
+    namespace = operation.service_model.metadata.get("xmlNamespace", "")
+    out = [f'<?xml version="1.0"?>\n<{name}Response xmlns="{namespace}">']
+    shape = operation.output_shape
+    if shape is not None:
+        wrapper = shape.serialization.get("resultWrapper", f"{name}Result")
+        out.append(f"<{wrapper}>")
+        _write_members(out, result or {}, shape)
+        out.append(f"</{wrapper}>")
+    out.append(f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{name}Response>")
+    return "".join(out).encode("utf-8")
+
+
+def serialize_error(error: AwsError, *, code: str, status: int, namespace: str,
+                    request_id: str) -> tuple[int, dict[str, str], bytes]:
+    kind = "Sender" if error.sender_fault else "Receiver"
+    message = str(error.message).translate(_ESCAPES)
+    body = (f'<?xml version="1.0"?>\n<ErrorResponse xmlns="{namespace}"><Error><Type>{kind}</Type>'
+            f"<Code>{code.translate(_ESCAPES)}</Code><Message>{message}</Message><Detail/></Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>")
+    return status, {"Content-Type": "text/xml"}, body.encode("utf-8")

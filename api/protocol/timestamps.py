@@ -1,0 +1,24 @@
+"""Timestamps on the wire: ISO 8601 for the query protocol, epoch seconds for JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def parse_timestamp(text: str | int | float) -> datetime:
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return datetime.fromtimestamp(text, tz=timezone.utc)
+    text = str(text).strip()
+    try:
+        return datetime.fromtimestamp(float(text), tz=timezone.utc)
+    except ValueError:
+        pass
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def format_iso8601(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

@@ -1,0 +1,109 @@
+"""One asyncio task that runs whatever is due: outbox deliveries, message-move tasks, sweeps.
+
+Work is described by due-time sources. The task asks each for its next due time (a timestamp in
+SQLite, never a poll), sleeps on the clock until the earliest one or until ``wake()`` (called after
+a commit that added work), runs what is due, and repeats. ``run_until_idle()`` runs everything due
+now, including what finishing work makes due, and waits for spawned deliveries: tests call it (or
+``POST /_sluice/clock/advance``) instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, Protocol
+
+from .clock import Clock
+
+log = logging.getLogger("sluice.scheduler")
+
+
+class DueSource(Protocol):
+    name: str
+
+    async def next_due(self) -> int | None:
+        """Epoch ms of the earliest due work, or None."""
+
+    async def run_due(self, now: int) -> None:
+        """Start or do all work due at ``now`` (long work goes through ``Scheduler.spawn``)."""
+
+
+class Scheduler:
+    def __init__(self, clock: Clock):
+        self.clock = clock
+        self.sources: list[DueSource] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._inflight: set[asyncio.Task] = set()
+
+    def add_source(self, source: DueSource) -> None:
+        self.sources.append(source)
+        self.wake()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def spawn(self, work: Awaitable) -> asyncio.Task:
+        task = asyncio.ensure_future(work)
+        self._inflight.add(task)
+
+        def done(t: asyncio.Task) -> None:
+            self._inflight.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("scheduled work failed", exc_info=t.exception())
+            self.wake()
+
+        task.add_done_callback(done)
+        return task
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="sluice-scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        for task in list(self._inflight):
+            task.cancel()
+        await asyncio.gather(*self._inflight, return_exceptions=True)
+
+    async def next_due(self) -> int | None:
+        dues = [d for d in [await s.next_due() for s in self.sources] if d is not None]
+        return min(dues) if dues else None
+
+    async def run_due_once(self) -> bool:
+        """Run every source that has work due now; True if any had."""
+        now = self.clock.now_ms()
+        ran = False
+        for source in self.sources:
+            due = await source.next_due()
+            if due is not None and due <= now:
+                ran = True
+                await source.run_due(now)
+        return ran
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self.run_due_once()
+                due = await self.next_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("scheduler pass failed")
+                due = self.clock.now_ms() + 1000
+            await self.clock.wait(self._wake, due)
+
+    async def run_until_idle(self, max_rounds: int = 10_000) -> None:
+        """Run all work due at the current time, and what it makes due, until nothing is left."""
+        for _ in range(max_rounds):
+            ran = await self.run_due_once()
+            if self._inflight:
+                await asyncio.gather(*list(self._inflight), return_exceptions=True)
+                continue
+            if not ran:
+                return
+        raise RuntimeError("run_until_idle: work keeps becoming due; is something rescheduling itself at now?")

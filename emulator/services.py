@@ -1,0 +1,3 @@
+"""Imports every service package so that each registers its factory with ``core.service``."""
+
+# Service packages are added here as they land, e.g. ``from . import sqs``.

@@ -1,0 +1,47 @@
+"""Long-poll waiters: a receive with nothing to return sleeps on its queue's key until notified or due.
+
+``notify(key)`` is called after the commit that made something receivable (send, visibility reset,
+redrive). One Event per waiting call, so a waiter that leaves (timeout, client gone) costs nothing
+to the others and nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+from .clock import Clock
+
+
+class Waiters:
+    def __init__(self, clock: Clock):
+        self.clock = clock
+        self._waiting: dict[object, set[asyncio.Event]] = defaultdict(set)
+
+    def notify(self, key: object) -> None:
+        events = self._waiting.get(key)
+        if events:
+            for event in events:
+                event.set()
+
+    def notify_all(self) -> None:
+        for events in self._waiting.values():
+            for event in events:
+                event.set()
+
+    def count(self, key: object | None = None) -> int:
+        if key is None:
+            return sum(len(v) for v in self._waiting.values())
+        return len(self._waiting.get(key, ()))
+
+    async def wait(self, key: object, deadline_ms: int | None) -> bool:
+        """Sleep until notified for ``key`` or the clock passes ``deadline_ms``; True if notified."""
+        event = asyncio.Event()
+        events = self._waiting[key]
+        events.add(event)
+        try:
+            return await self.clock.wait(event, deadline_ms)
+        finally:
+            events.discard(event)
+            if not events:
+                self._waiting.pop(key, None)

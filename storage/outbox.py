@@ -1,0 +1,64 @@
+"""SQL of the outbox and the delivery log (sync functions over a UnitOfWork)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from .db import UnitOfWork
+from .schema import delivery_log, outbox
+
+
+def enqueue(uow: UnitOfWork, kind: str, target: str, payload: dict, *, due_at: int | None = None,
+            message_id: str | None = None) -> int:
+    result = uow.conn.execute(outbox.insert().values(
+        kind=kind, target=target, payload=json.dumps(payload), due_at=uow.now if due_at is None else due_at,
+        attempts=0, created_at=uow.now, message_id=message_id))
+    return result.inserted_primary_key[0]
+
+
+def next_due(uow: UnitOfWork) -> int | None:
+    return uow.conn.execute(select(func.min(outbox.c.due_at))).scalar()
+
+
+def claim_due(uow: UnitOfWork, limit: int, lease_ms: int) -> list[dict]:
+    """Due rows, each pushed to ``now + lease_ms`` so that a crash mid-delivery retries it after the lease."""
+    rows = uow.conn.execute(
+        select(outbox).where(outbox.c.due_at <= uow.now).order_by(outbox.c.due_at, outbox.c.id).limit(limit)
+    ).mappings().all()
+    if rows:
+        ids = [r["id"] for r in rows]
+        uow.conn.execute(outbox.update().where(outbox.c.id.in_(ids)).values(
+            due_at=uow.now + lease_ms, attempts=outbox.c.attempts + 1))
+    return [{**r, "payload": json.loads(r["payload"]), "attempts": r["attempts"] + 1} for r in rows]
+
+
+def reschedule(uow: UnitOfWork, row_id: int, due_at: int) -> None:
+    uow.conn.execute(outbox.update().where(outbox.c.id == row_id).values(due_at=due_at))
+
+
+def remove(uow: UnitOfWork, row_id: int) -> None:
+    uow.conn.execute(outbox.delete().where(outbox.c.id == row_id))
+
+
+def pending(uow: UnitOfWork) -> list[dict]:
+    rows = uow.conn.execute(select(outbox).order_by(outbox.c.due_at, outbox.c.id)).mappings().all()
+    return [{**r, "payload": json.loads(r["payload"])} for r in rows]
+
+
+def log_attempt(uow: UnitOfWork, *, kind: str, target: str, message_id: str | None, attempt: int,
+                status: str, error: str | None, outbox_id: int | None) -> None:
+    uow.conn.execute(delivery_log.insert().values(
+        at=uow.now, kind=kind, target=target, message_id=message_id, attempt=attempt, status=status,
+        error=error, outbox_id=outbox_id))
+
+
+def read_log(uow: UnitOfWork, *, after_id: int = 0, limit: int = 1000, target: str | None = None,
+             kind: str | None = None) -> list[dict]:
+    query = select(delivery_log).where(delivery_log.c.id > after_id)
+    if target:
+        query = query.where(delivery_log.c.target == target)
+    if kind:
+        query = query.where(delivery_log.c.kind == kind)
+    return [dict(r) for r in uow.conn.execute(query.order_by(delivery_log.c.id).limit(limit)).mappings()]

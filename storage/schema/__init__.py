@@ -1,0 +1,7 @@
+"""Every table Sluice has, one module per aggregate, all on one MetaData."""
+
+from . import core  # noqa: F401
+from .base import SCHEMA_VERSION, metadata
+from .core import delivery_log, outbox
+
+__all__ = ["SCHEMA_VERSION", "metadata", "outbox", "delivery_log"]
