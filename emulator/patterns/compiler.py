@@ -13,7 +13,8 @@ event-ruler, a later occurrence of a path in the same branch replaces the earlie
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from . import operators as ops
 from .matcher import Flat, consistent
@@ -37,6 +38,7 @@ class Dialect:
     wildcard: bool = True
     anything_but_ops: frozenset = frozenset(("prefix", "suffix", "equals-ignore-case", "wildcard"))
     nested_ignore_case: bool = True  # {"prefix": {"equals-ignore-case": ...}} and the suffix form
+    anything_but_lists: bool = True  # {"anything-but": {"prefix": [...]}}; without, the operand is one string
     anything_but_prefix_type_error: str = "prefix/suffix match pattern must be a string"
 
 
@@ -57,7 +59,7 @@ class Field:
         self.preds: list = []
         self.exists_true = self.exists_false = False
 
-    def finish(self) -> "Field":
+    def finish(self) -> Field:
         strings, numbers = frozenset(self.strings), frozenset(self.numbers)
         parts = list(self.preds)
         if numbers:
@@ -117,10 +119,16 @@ class CompiledPattern:
     index_candidates: dict = dc_field(default_factory=dict)  # path -> frozenset of required exact strings
 
     def __post_init__(self):
-        self._match = _build_match(self.branches)
+        self.match_fields = _build_match(self.branches)  # (fields, coords) -> bool, for hot loops
+        # Paths every branch needs present (a field there that exists:false would not satisfy).
+        needed = None
+        for b in self.branches:
+            here = {f.path for f in b if not f.exists_false}
+            needed = here if needed is None else needed & here
+        self.required_paths = frozenset(needed or ())
 
     def matches(self, flat: Flat) -> bool:
-        return self._match(flat.fields, flat.coords)
+        return self.match_fields(flat.fields, flat.coords)
 
     @property
     def paths(self) -> frozenset:
@@ -162,9 +170,14 @@ def _build_match(branches):
 
 # -------------------------------------------------------------------------------------------- compile
 
+def reject_constant(name: str):
+    raise ValueError(f"Non-standard token '{name}'")  # Jackson refuses NaN/Infinity; so does AWS
+
+
 def parse_json(source: str):
+    """AWS reports Jackson's parse error here; ours names the problem in Python's words instead."""
     try:
-        return json.loads(source)
+        return json.loads(source, parse_constant=reject_constant)
     except (TypeError, ValueError) as e:
         raise PatternError(f"Filter is not valid JSON: {e}") from None
 
@@ -331,6 +344,8 @@ def _anything_but_operator(arg: dict, d: Dialect):
     op, value = next(iter(arg.items()))
     if op not in d.anything_but_ops:
         raise PatternError(f"Unsupported anything-but pattern: {op}")
+    if not d.anything_but_lists and not isinstance(value, str):
+        raise PatternError(d.anything_but_prefix_type_error)
     if not isinstance(value, (list, str)) and not is_number(value):
         raise PatternError("Value of anything-but must be an array or single string/number value.")
     values = value if isinstance(value, list) else [value]
