@@ -12,13 +12,14 @@ import time
 import uuid
 from urllib.parse import parse_qsl
 
-from emulator.errors import AwsError, InternalFailure, MalformedQueryString, NotImplementedYet
+from emulator.errors import (AwsError, InternalFailure, MalformedQueryString, NotImplementedYet,
+                             SerializationException)
 
 from .context import RequestContext, resolve_caller, sigv4_scope
 from .operations import handler_for
 from .protocol import json as json_codec
 from .protocol import query as query_codec
-from .protocol.models import SQS_QUERY_ERRORS, SQS_QUERY_NAMESPACE, service_model
+from .protocol.models import SQS_QUERY_NAMESPACE, query_error, service_model
 from .protocol.routing import Route, operation_model, route_query, route_target
 from .protocol.validation import Problem, to_error, validate
 
@@ -40,9 +41,7 @@ class Response:
 
 def _query_error_code(service: str, error: AwsError) -> tuple[str, int]:
     """The code and status an error has on the query protocol (SQS keeps its legacy codes)."""
-    if service == "sqs" and error.code in SQS_QUERY_ERRORS:
-        return SQS_QUERY_ERRORS[error.code]
-    return error.code, error.status
+    return query_error(service, error.code, error.status)
 
 
 class Gateway:
@@ -102,7 +101,10 @@ class Gateway:
                 if route.service == "sqs" and path not in ("", "/") and "QueueUrl" not in raw \
                         and op.input_shape is not None and "QueueUrl" in op.input_shape.members:
                     raw["QueueUrl"] = endpoint + path
-            params = validate(route.model_name, raw, op.input_shape, json_types=route.protocol == "json")
+            try:
+                params = validate(route.model_name, raw, op.input_shape, json_types=route.protocol == "json")
+            except RecursionError:  # a recursive shape (DynamoDB AttributeValue) nested thousands deep
+                raise SerializationException("The request is nested too deeply.") from None
             handler = handler_for(route.service, route.operation)
             if handler is None:
                 raise NotImplementedYet(f"The operation {route.operation} of service {route.service} "

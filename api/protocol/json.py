@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import math
-from datetime import datetime
+from datetime import datetime, timezone
 
 from emulator.errors import AwsError, SerializationException
 
@@ -20,7 +20,9 @@ def parse_body(body: bytes) -> dict:
         return {}
     try:
         value = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        if b"\\u" in body:  # a lone surrogate escape parses, but is no character: nothing could store it
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise SerializationException(f"Could not parse the request body as JSON: {exc.__class__.__name__}") from None
     if not isinstance(value, dict):
         raise SerializationException("Start of structure or map found where not expected.")
@@ -31,6 +33,8 @@ def _encode(value):
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, datetime):
+        if value.tzinfo is None:  # naive means UTC here, never the host's local time
+            value = value.replace(tzinfo=timezone.utc)
         return value.timestamp()
     if isinstance(value, set):
         return list(value)
@@ -44,20 +48,20 @@ def _finite(value):
     return value
 
 
-_encoder = json.JSONEncoder(default=_encode, separators=(",", ":"), ensure_ascii=False)
+_encoder = json.JSONEncoder(default=_encode, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def serialize_result(result: dict | None) -> bytes:
     try:
         return _encoder.encode(result or {}).encode("utf-8")
-    except ValueError:  # a non-finite float somewhere: slow path
+    except ValueError:  # a non-finite float or a lone surrogate somewhere: slow path, ASCII-escaped
         return json.dumps(_walk_finite(result), default=_encode, separators=(",", ":")).encode("utf-8")
 
 
 def _walk_finite(value):
     if isinstance(value, dict):
         return {k: _walk_finite(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple, set)):
         return [_walk_finite(v) for v in value]
     return _finite(value)
 

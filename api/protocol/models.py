@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from functools import lru_cache
 
-import botocore.session
+import botocore.loaders
 from botocore.model import ServiceModel
 
 SERVICES = ("sqs", "sns", "events", "dynamodb", "dynamodbstreams")
@@ -19,7 +19,8 @@ SERVICES = ("sqs", "sns", "events", "dynamodb", "dynamodbstreams")
 
 @lru_cache(maxsize=1)
 def _loader():
-    return botocore.session.get_session().get_component("data_loader")
+    # The loader alone: a botocore Session would import the whole client stack (~80 ms, ~5 MB at startup).
+    return botocore.loaders.create_loader()
 
 
 @lru_cache(maxsize=None)
@@ -40,7 +41,7 @@ _SQS_QUERY_COLLECTIONS = {
     "AWSAccountIdList": {"member": "AWSAccountId"},
     "ActionNameList": {"member": "ActionName"},
     "AttributeNameList": {"member": "AttributeName"},
-    "MessageSystemAttributeList": {"member": "AttributeName"},
+    "MessageSystemAttributeList": {"member": "MessageSystemAttributeName"},
     "BatchResultErrorEntryList": {"member": "BatchResultErrorEntry"},
     "ChangeMessageVisibilityBatchRequestEntryList": {"member": "ChangeMessageVisibilityBatchRequestEntry"},
     "ChangeMessageVisibilityBatchResultEntryList": {"member": "ChangeMessageVisibilityBatchResultEntry"},
@@ -109,7 +110,7 @@ SQS_QUERY_NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/"
 
 
 @lru_cache(maxsize=1)
-def sqs_query_model() -> ServiceModel:
+def _sqs_query_raw() -> dict:
     raw = copy.deepcopy(raw_model("sqs"))
     raw["metadata"] = {**raw["metadata"], "protocol": "query", "protocols": ["query"],
                        "xmlNamespace": SQS_QUERY_NAMESPACE}
@@ -136,7 +137,39 @@ def sqs_query_model() -> ServiceModel:
     for op_name, op in raw["operations"].items():
         if "output" in op:
             op["output"] = {**op["output"], "resultWrapper": f"{op_name}Result"}
-    return ServiceModel(raw, service_name="sqs")
+    return raw
+
+
+@lru_cache(maxsize=1)
+def sqs_query_model() -> ServiceModel:
+    return ServiceModel(_sqs_query_raw(), service_name="sqs")
+
+
+@lru_cache(maxsize=None)
+def _query_errors(model_name: str) -> dict[str, tuple[str, int | None]]:
+    """Shape name or wire code -> (wire code, modeled HTTP status), from the model's error traits."""
+    raw = _sqs_query_raw() if model_name == "sqs-query" else raw_model(model_name)
+    table: dict[str, tuple[str, int | None]] = {}
+    for name, shape in raw["shapes"].items():
+        if shape.get("exception"):
+            trait = shape.get("error", {})
+            table[name] = (trait.get("code", name), trait.get("httpStatusCode"))
+    for code, status in list(table.values()):
+        table.setdefault(code, (code, status))
+    return table
+
+
+def query_error(service: str, code: str, status: int) -> tuple[str, int]:
+    """The code and HTTP status an error carries on the query protocol.
+
+    SNS sends its modeled wire codes (``NotFoundException`` -> ``NotFound``, 404); SQS sends its
+    legacy codes (``QueueDoesNotExist`` -> ``AWS.SimpleQueueService.NonExistentQueue``), also in the
+    ``x-amzn-query-error`` header of its JSON protocol. The model's status wins over the error's.
+    """
+    if service not in ("sqs", "sns"):
+        return code, status
+    wire, modeled = _query_errors("sqs-query" if service == "sqs" else service).get(code, (code, None))
+    return wire, modeled or status
 
 
 def operation_names(service: str) -> list[str]:

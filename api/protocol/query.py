@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import datetime, timezone
 
 from botocore.model import OperationModel, Shape
@@ -48,7 +49,7 @@ def _indexed(node) -> list:
     """Children of a list/map node ordered by their 1-based index; non-numeric keys are ignored."""
     if not isinstance(node, dict):
         return []
-    items = [(int(k), v) for k, v in node.items() if k.isdigit()]
+    items = [(int(k), v) for k, v in node.items() if k.isascii() and k.isdigit()]  # not "²"
     items.sort(key=lambda kv: kv[0])
     return [v for _, v in items]
 
@@ -70,7 +71,11 @@ def _parse_structure(node, shape: Shape, path: str) -> dict:
     for name, member in shape.members.items():
         wire = _wire_name(member, name)
         if member.type_name == "list" and member.serialization.get("flattened") and member.member.serialization.get("name"):
-            wire = member.member.serialization["name"]
+            # A flattened list's elements are named after its member (Attribute.1.Name), but an
+            # empty one is still sent under the list's own name (AttributeNames=).
+            element = member.member.serialization["name"]
+            if element in node or wire not in node:
+                wire = element
         if wire in node:
             out[name] = _parse(node[wire], member, f"{path}.{name}" if path else name)
     return out
@@ -104,12 +109,21 @@ def _parse(node, shape: Shape, path: str):
     return _scalar(node, shape, path)
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?Infinity|NaN")
+
+
 def _scalar(text: str, shape: Shape, path: str):
     kind = shape.type_name
     try:
+        # Python's int()/float() also take "1_000", " 7 " and "inf"; AWS's parsers do not.
         if kind in ("integer", "long"):
+            if not _INTEGER.fullmatch(text):
+                raise ValueError(text)
             return int(text)
         if kind in ("float", "double"):
+            if not _FLOAT.fullmatch(text):
+                raise ValueError(text)
             return float(text)
         if kind == "boolean":
             lowered = text.lower()
