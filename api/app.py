@@ -10,6 +10,8 @@ from emulator.core import Emulator
 from emulator.settings import Settings
 
 from . import admin
+from . import sns_admin
+from . import sqs_admin
 from .gateway import Gateway
 from .operations import load_handlers
 
@@ -48,6 +50,8 @@ def create_app(settings: Settings | None = None, *, emulator: Emulator | None = 
                   redoc_url=None, openapi_url="/_sluice/openapi.json")
     app.state.emulator = emulator
     app.include_router(admin.router)
+    app.include_router(sns_admin.router)
+    app.include_router(sqs_admin.router)
     gateway = Gateway(emulator, default_account=settings.default_account, default_region=settings.default_region)
     app.add_middleware(_Dispatch, gateway=gateway)
     return app

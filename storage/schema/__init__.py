@@ -1,6 +1,9 @@
 """Every table Sluice has, one module per aggregate, all on one MetaData."""
 
 from . import core  # noqa: F401
+from . import sqs  # noqa: F401
+from . import sqs_moves  # noqa: F401
+from . import sns  # noqa: F401
 from .base import SCHEMA_VERSION, metadata
 from .core import delivery_log, outbox
 

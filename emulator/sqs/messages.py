@@ -1,0 +1,272 @@
+"""Sending and deleting: body and attribute rules, size, MD5s, FIFO deduplication, batches."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass
+
+from emulator.caller import Caller
+from emulator.errors import AwsError
+
+from storage import sqs as db
+
+from . import batch
+from .errors import InvalidMessageContents, InvalidParameterValue, MissingParameter, invalid_value
+from .md5 import md5_of_attributes, md5_of_body
+from .model import DEDUP_WINDOW_MS, Queue
+from .receipts import decode_receipt
+
+_INVALID_CHARS = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_CONTENTS = ("Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | "
+             "#xE000 to #xFFFD | #x10000 to #x10FFFF")
+_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_\-.]{1,256}$")
+_DATA_TYPE = re.compile(r"^(String|Number|Binary)(\..+)?$")
+_FIFO_ID = re.compile(r"^[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}$")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+@dataclass(slots=True)
+class Prepared:
+    body: str
+    attributes: str | None       # JSON for storage
+    md5_body: str
+    md5_attributes: str | None
+    system: str | None
+    md5_system: str | None
+    delay: int | None
+    group_id: str | None
+    dedup_id: str | None
+    size: int
+
+
+def _stored(attributes: dict) -> tuple[dict, int]:
+    """Attributes as stored (binary as base64 text) and their size toward the message limit."""
+    out, size = {}, 0
+    for name, attribute in attributes.items():
+        data_type = attribute.get("DataType") or ""
+        entry = {"DataType": data_type}
+        if data_type.startswith("Binary"):
+            value = attribute.get("BinaryValue") or b""
+            if isinstance(value, str):
+                value = base64.b64decode(value)
+            entry["BinaryValue"] = base64.b64encode(value).decode("ascii")
+            size += len(value)
+        else:
+            value = attribute.get("StringValue") or ""
+            entry["StringValue"] = value
+            size += len(value.encode("utf-8"))
+        size += len(name.encode("utf-8")) + len(data_type.encode("utf-8"))
+        out[name] = entry
+    return out, size
+
+
+def check_message_attributes(attributes: dict) -> None:
+    if len(attributes) > 10:
+        raise InvalidParameterValue(f"Number of message attributes [{len(attributes)}] exceeds the allowed "
+                                    "maximum [10].")
+    for name, attribute in attributes.items():
+        lowered = name.lower()
+        if not _ATTRIBUTE_NAME.match(name) or ".." in name or name.startswith(".") or name.endswith("."):
+            raise InvalidParameterValue(f"Message (user) attribute name '{name}' is invalid: it can only contain "
+                                        "alphanumeric characters, hyphens, underscores and periods, up to 256 "
+                                        "characters, and cannot start or end with a period or have two in a row.")
+        if lowered.startswith(("aws.", "amazon.")):
+            raise InvalidParameterValue("You can't use message attribute names beginning with 'AWS.' or "
+                                        "'Amazon.'. These strings are reserved for internal use.")
+        data_type = attribute.get("DataType")
+        if not data_type:
+            raise MissingParameter(f"The message attribute '{name}' must contain a non-empty message attribute "
+                                   "type.")
+        if not _DATA_TYPE.match(data_type) or len(data_type) > 256:
+            raise InvalidParameterValue(f"The type of message (user) attribute '{name}' is invalid. You must use "
+                                        "only the following supported type prefixes: Binary, Number, String.")
+        if attribute.get("StringListValues") or attribute.get("BinaryListValues"):
+            raise InvalidParameterValue(f"Message (user) attribute '{name}': StringListValues and "
+                                        "BinaryListValues are not implemented.")
+        if data_type.startswith("Binary"):
+            if not attribute.get("BinaryValue"):
+                raise InvalidParameterValue(f"Message (user) attribute '{name}' must contain a non-empty value "
+                                            "of type 'Binary'.")
+            continue
+        value = attribute.get("StringValue")
+        if not value:
+            raise InvalidParameterValue(f"Message (user) attribute '{name}' must contain a non-empty value of "
+                                        f"type '{'Number' if data_type.startswith('Number') else 'String'}'.")
+        if data_type.startswith("Number") and not _NUMBER.match(value.strip()):
+            raise InvalidParameterValue(f"Can't cast the value of message (user) attribute '{name}' to a number.")
+        if _INVALID_CHARS.search(value):
+            raise InvalidParameterValue(f"Message (user) attribute '{name}' contains invalid characters. "
+                                        + _CONTENTS)
+
+
+def _check_system_attributes(attributes: dict) -> None:
+    for name, attribute in attributes.items():
+        if name != "AWSTraceHeader":
+            raise InvalidParameterValue(f"Message system attribute name '{name}' is invalid.")
+        if attribute.get("DataType") != "String" or not attribute.get("StringValue"):
+            raise InvalidParameterValue("The message system attribute 'AWSTraceHeader' must be of type String "
+                                        "with a non-empty value.")
+
+
+class MessageOps:
+    # --- preparing (pure) ------------------------------------------------------------------------
+
+    def prepare(self, queue: Queue, entry: dict, *, validate: bool = True) -> Prepared:
+        """Check one message against the queue and compute what is stored; raises AWS's error."""
+        body = entry.get("MessageBody")
+        if body is None or body == "":
+            raise MissingParameter("The request must contain the parameter MessageBody.")
+        attributes = entry.get("MessageAttributes") or {}
+        system = entry.get("MessageSystemAttributes") or {}
+        if validate:
+            if _INVALID_CHARS.search(body):
+                raise InvalidMessageContents(_CONTENTS)
+            check_message_attributes(attributes)
+            _check_system_attributes(system)
+        stored, attributes_size = _stored(attributes) if attributes else ({}, 0)
+        size = len(body.encode("utf-8")) + attributes_size
+        if size > queue.max_size:
+            raise InvalidParameterValue(f"One or more parameters are invalid. Reason: Message must be shorter "
+                                        f"than {queue.max_size} bytes.")
+        delay = entry.get("DelaySeconds")
+        if delay is not None and not 0 <= delay <= 900:
+            raise invalid_value(delay, "DelaySeconds", "DelaySeconds must be >= 0 and <= 900.")
+        group_id = entry.get("MessageGroupId")
+        dedup_id = entry.get("MessageDeduplicationId")
+        for parameter, value in (("MessageGroupId", group_id), ("MessageDeduplicationId", dedup_id)):
+            if value is not None and not _FIFO_ID.match(value):
+                raise invalid_value(value, parameter, f"{parameter} can only include alphanumeric and "
+                                    "punctuation characters. 1 to 128 in length.")
+        if queue.fifo:
+            if delay:
+                raise invalid_value(delay, "DelaySeconds", "The request include parameter that is not valid for "
+                                    "this queue type.")
+            delay = None
+            if not group_id:
+                raise MissingParameter("The request must contain the parameter MessageGroupId.")
+            if not dedup_id:
+                if not queue.content_dedup:
+                    raise InvalidParameterValue("The queue should either have ContentBasedDeduplication enabled "
+                                                "or MessageDeduplicationId provided explicitly")
+                dedup_id = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        elif dedup_id is not None:
+            raise invalid_value(dedup_id, "MessageDeduplicationId", "The request includes a parameter that is not "
+                                "valid for this queue type.")
+        system_stored = _stored(system)[0] if system else None
+        return Prepared(
+            body=body, attributes=json.dumps(stored) if stored else None, md5_body=md5_of_body(body),
+            md5_attributes=md5_of_attributes(stored), system=json.dumps(system_stored) if system_stored else None,
+            md5_system=md5_of_attributes(system_stored), delay=delay, group_id=group_id, dedup_id=dedup_id,
+            size=size)
+
+    # --- enqueueing (writer thread) ---------------------------------------------------------------
+
+    def enqueue(self, uow, queue: Queue, messages: list[Prepared], sender_id: str,
+                dlq_source_arn: str | None = None) -> list[dict]:
+        """Insert prepared messages (one statement); FIFO duplicates return the original MessageId."""
+        now = uow.now
+        rows, results = [], []
+        expires_at = now + queue.retention_ms
+        for message in messages:
+            seq = None
+            message_id = str(uuid.uuid4())
+            delay = message.delay if message.delay is not None else queue.delay
+            if queue.fifo:
+                scope = message.group_id if queue.group_dedup else ""
+                duplicate = db.find_duplicate(uow, queue.id, scope, message.dedup_id)
+                if duplicate is not None:
+                    results.append(self._send_result(message, duplicate[0], duplicate[1]))
+                    continue
+                seq = self.next_sequence(now)
+                db.remember_dedup(uow, queue.id, scope, message.dedup_id, message_id, seq, now + DEDUP_WINDOW_MS)
+                self.retention.note(uow, now + DEDUP_WINDOW_MS)
+            rows.append((queue.id, message_id, message.body, message.attributes, message.md5_body,
+                         message.md5_attributes, message.system, message.md5_system, sender_id, now,
+                         now + delay * 1000, expires_at, message.group_id, message.dedup_id, seq, dlq_source_arn))
+            results.append(self._send_result(message, message_id, seq))
+        if rows:
+            db.insert_messages(uow, rows)
+            self.retention.note(uow, expires_at)
+            self.wake(uow, queue)
+        return results
+
+    @staticmethod
+    def _send_result(message: Prepared, message_id: str, seq: int | None) -> dict:
+        out = {"MessageId": message_id, "MD5OfMessageBody": message.md5_body}
+        if message.md5_attributes:
+            out["MD5OfMessageAttributes"] = message.md5_attributes
+        if message.md5_system:
+            out["MD5OfMessageSystemAttributes"] = message.md5_system
+        if seq is not None:
+            out["SequenceNumber"] = f"{seq:020d}"
+        return out
+
+    # --- operations -------------------------------------------------------------------------------
+
+    async def send_message(self, caller: Caller, params: dict) -> dict:
+        return await self.store.transaction(self._send_txn, caller, params)
+
+    def _send_txn(self, uow, caller: Caller, params: dict) -> dict:
+        queue = self.queue_by_url(caller, params["QueueUrl"])
+        return self.enqueue(uow, queue, [self.prepare(queue, params)], caller.account)[0]
+
+    async def send_message_batch(self, caller: Caller, params: dict) -> dict:
+        return await self.store.transaction(self._send_batch_txn, caller, params)
+
+    def _send_batch_txn(self, uow, caller: Caller, params: dict) -> dict:
+        queue = self.queue_by_url(caller, params["QueueUrl"])
+        entries = params.get("Entries") or []
+        batch.check_entries(entries, "SendMessageBatchRequestEntry")
+        total = sum(len((e.get("MessageBody") or "").encode("utf-8")) + _stored(e.get("MessageAttributes") or {})[1]
+                    for e in entries)
+        if total > 1048576:
+            raise batch.BatchRequestTooLong(f"Batch requests cannot be longer than 1048576 bytes. You have sent "
+                                            f"{total} bytes.")
+        prepared, ids, failed = [], [], []
+        for entry in entries:
+            try:
+                prepared.append(self.prepare(queue, entry))
+                ids.append(entry["Id"])
+            except AwsError as error:
+                failed.append(batch.failure(entry["Id"], error))
+        successful = []
+        for entry_id, result in zip(ids, self.enqueue(uow, queue, prepared, caller.account)):
+            successful.append({"Id": entry_id, **result})
+        return {"Successful": successful, "Failed": failed}
+
+    async def delete_message(self, caller: Caller, params: dict) -> None:
+        await self.store.transaction(self._delete_txn, caller, params)
+
+    def _delete_txn(self, uow, caller: Caller, params: dict) -> None:
+        queue = self.queue_by_url(caller, params["QueueUrl"])
+        self._delete_one(uow, queue, params["ReceiptHandle"])
+
+    def _delete_one(self, uow, queue: Queue, handle: str) -> None:
+        receipt = decode_receipt(handle, queue)
+        if queue.fifo:
+            # A FIFO receipt handle dies with its visibility timeout (the message may be someone else's now).
+            state = db.message_state(uow, queue.id, receipt.row_id, receipt.message_id)
+            if state is not None and (state[0] <= uow.now or state[1] != receipt.receive_count):
+                raise invalid_value(handle, "ReceiptHandle", "The receipt handle has expired.")
+        # A standard queue deletes with any receipt handle of the message, as SQS does in practice.
+        db.delete_message(uow, queue.id, receipt.row_id, receipt.message_id)
+
+    async def delete_message_batch(self, caller: Caller, params: dict) -> dict:
+        return await self.store.transaction(self._delete_batch_txn, caller, params)
+
+    def _delete_batch_txn(self, uow, caller: Caller, params: dict) -> dict:
+        queue = self.queue_by_url(caller, params["QueueUrl"])
+        entries = params.get("Entries") or []
+        batch.check_entries(entries, "DeleteMessageBatchRequestEntry")
+        successful, failed = [], []
+        for entry in entries:
+            try:
+                self._delete_one(uow, queue, entry["ReceiptHandle"])
+                successful.append({"Id": entry["Id"]})
+            except AwsError as error:
+                failed.append(batch.failure(entry["Id"], error))
+        return {"Successful": successful, "Failed": failed}

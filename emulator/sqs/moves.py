@@ -1,0 +1,167 @@
+"""Message-move tasks: StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask.
+
+A task is a row with a one-second tick (``next_run_at``); the scheduler runs each due tick in one
+transaction that moves up to ``MaxNumberOfMessagesPerSecond`` receivable messages, those already in
+the DLQ when the task started, either to ``DestinationArn`` or each back to the queue it was
+dead-lettered from. A moved message keeps its MessageId, body and attributes, and its receive count
+starts again from zero. A destination that disappears fails the task as AWS reports it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+
+from emulator.caller import Caller
+from storage import sqs_moves as db
+
+from .errors import InvalidParameterValue, ResourceNotFoundException
+from .model import Queue, parse_arn
+
+TICK_MS = 1000
+DEFAULT_RATE = 500  # AWS's "system-optimized" rate is unspecified; this moves a typical DLQ in seconds
+MAX_RATE = 500
+
+
+def _not_found(parameter: str) -> ResourceNotFoundException:
+    return ResourceNotFoundException(f"The resource that you specified for the {parameter} parameter doesn't exist.")
+
+
+def encode_handle(task_id: str, source_arn: str) -> str:
+    return base64.b64encode(json.dumps({"taskId": task_id, "sourceArn": source_arn}).encode()).decode()
+
+
+def decode_handle(handle: str) -> tuple[str, str]:
+    try:
+        value = json.loads(base64.b64decode(handle, validate=True))
+        return str(value["taskId"]), str(value["sourceArn"])
+    except (binascii.Error, ValueError, TypeError, KeyError):
+        raise InvalidParameterValue("Value for parameter TaskHandle is invalid.") from None
+
+
+class MoveTaskOps:
+    """Mixed into the Sqs service object."""
+
+    def _arn_queue(self, arn: str, parameter: str) -> Queue:
+        queue = self.queue_by_arn(arn) if parse_arn(arn) else None
+        if queue is None:
+            raise _not_found(parameter)
+        return queue
+
+    async def start_message_move_task(self, caller: Caller, params: dict) -> dict:
+        return await self.store.transaction(self._start_move_txn, params)
+
+    def _start_move_txn(self, uow, params: dict) -> dict:
+        source = self._arn_queue(params["SourceArn"], "SourceArn")
+        destination_arn = params.get("DestinationArn")
+        if destination_arn:
+            self._arn_queue(destination_arn, "DestinationArn")
+        rate = params.get("MaxNumberOfMessagesPerSecond")
+        if rate is not None and not 1 <= rate <= MAX_RATE:
+            raise InvalidParameterValue(
+                f"Value {rate} for parameter MaxNumberOfMessagesPerSecond is invalid. "
+                f"Reason: must be between 1 and {MAX_RATE}.")
+        if not any(q.redrive_target == source.arn for q in self._queues.values()):
+            raise InvalidParameterValue("Source queue must be configured as a Dead Letter Queue.")
+        if db.running_task(uow, source.arn) is not None:
+            raise InvalidParameterValue(
+                "There is already a task running. Only one active task is allowed for a source queue arn at a "
+                "given time.")
+        task_id = str(uuid.uuid4())
+        db.insert_task(uow, task_id, source.arn, destination_arn or None, rate, db.count_messages(uow, source.id),
+                       db.max_row(uow, source.id))
+        uow.after_commit(self.emulator.scheduler.wake)
+        return {"TaskHandle": encode_handle(task_id, source.arn)}
+
+    async def cancel_message_move_task(self, caller: Caller, params: dict) -> dict:
+        return await self.store.transaction(self._cancel_move_txn, params)
+
+    def _cancel_move_txn(self, uow, params: dict) -> dict:
+        task_id, source_arn = decode_handle(params["TaskHandle"])
+        self._arn_queue(source_arn, "SourceArn")
+        task = db.get_task(uow, task_id)
+        if task is None or task.source_arn != source_arn or task.status != "RUNNING":
+            raise ResourceNotFoundException("Task does not exist.")
+        db.update_task(uow, task_id, status="CANCELLED", moved=task.moved, next_run_at=None)
+        return {"ApproximateNumberOfMessagesMoved": task.moved}
+
+    async def list_message_move_tasks(self, caller: Caller, params: dict) -> dict:
+        return await self.store.read(self._list_moves_txn, params)
+
+    def _list_moves_txn(self, uow, params: dict) -> dict:
+        source = self._arn_queue(params["SourceArn"], "SourceArn")
+        limit = params.get("MaxResults", 1)
+        if not 1 <= limit <= 10:
+            raise InvalidParameterValue(f"Value {limit} for parameter MaxResults is invalid. "
+                                        "Reason: must be between 1 and 10.")
+        results = []
+        for task in db.list_tasks(uow, source.arn, limit):
+            entry = {"Status": task.status, "SourceArn": task.source_arn,
+                     "ApproximateNumberOfMessagesMoved": task.moved, "ApproximateNumberOfMessagesToMove": task.to_move,
+                     "StartedTimestamp": task.started_at}
+            if task.status == "RUNNING":
+                entry["TaskHandle"] = encode_handle(task.task_id, task.source_arn)
+            if task.destination_arn:
+                entry["DestinationArn"] = task.destination_arn
+            if task.max_per_second is not None:
+                entry["MaxNumberOfMessagesPerSecond"] = task.max_per_second
+            if task.failure_reason:
+                entry["FailureReason"] = task.failure_reason
+            results.append(entry)
+        return {"Results": results}
+
+    # --- the scheduler's side ---------------------------------------------------------------
+
+    def run_move_ticks(self, uow) -> None:
+        for task in db.due_tasks(uow):
+            self._move_tick(uow, task)
+
+    def _move_tick(self, uow, task) -> None:
+        source = self.queue_by_arn(task.source_arn)
+        moved = task.moved
+        if source is None:
+            db.update_task(uow, task.task_id, status="FAILED", moved=moved, next_run_at=None,
+                           failure_reason="AWS.SimpleQueueService.NonExistentQueue")
+            return
+        batch = db.movable(uow, source.id, task.last_row, task.max_per_second or DEFAULT_RATE)
+        for row_id, origin in batch:
+            target = self.queue_by_arn(task.destination_arn or origin or "")
+            if target is None:
+                db.update_task(uow, task.task_id, status="FAILED", moved=moved, next_run_at=None,
+                               failure_reason="AWS.SimpleQueueService.NonExistentQueue")
+                return
+            self.redrive_to(uow, row_id, target)
+            moved += 1
+        limit = task.max_per_second or DEFAULT_RATE
+        done = len(batch) < limit and not db.movable(uow, source.id, task.last_row, 1)
+        db.update_task(uow, task.task_id, status="COMPLETED" if done else "RUNNING", moved=moved,
+                       next_run_at=None if done else uow.now + TICK_MS)
+
+    def redrive_to(self, uow, row_id: int, target: Queue) -> None:
+        """Move one message back out of a DLQ: receivable now, receive count reset, no longer a dead letter."""
+        from storage import sqs as messages_db
+
+        now = uow.now
+        expires_at = now + target.retention_ms if target.fifo else None
+        seq = self.next_sequence(now) if target.fifo else None
+        messages_db.move_message(uow, row_id, target.id, expires_at=expires_at, retention_ms=target.retention_ms,
+                                 seq=seq, source_arn=None, visible_at=now, reset_count=True)
+        self.retention.note(uow, expires_at if expires_at is not None else now)
+        self.wake(uow, target)
+
+
+class MoveTaskRunner:
+    """The scheduler's due-source for move tasks."""
+
+    name = "sqs.moves"
+
+    def __init__(self, service):
+        self.service = service
+
+    async def next_due(self) -> int | None:
+        return await self.service.store.read(db.next_due)
+
+    async def run_due(self, now: int) -> None:
+        await self.service.store.transaction(self.service.run_move_ticks)

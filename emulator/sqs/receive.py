@@ -1,0 +1,231 @@
+"""Receiving: visibility, long polling, system attributes, and ChangeMessageVisibility.
+
+A receive is one transaction. With nothing to return and time left to wait, the call sleeps on
+its queue's waiter until a commit makes something receivable (notify) or until the earlier of the
+end of the wait and the next ``visible_at`` in the queue (a delay or visibility timeout running
+out); then it looks again. No polling loop, and a waiter that leaves costs nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from emulator.caller import Caller
+from emulator.errors import AwsError
+
+from storage import sqs as db
+
+from . import batch, fifo
+from .errors import InvalidParameterValue, MessageNotInflight, invalid_value
+from .md5 import md5_of_attributes
+from .model import MAX_VISIBILITY_S, Queue
+from .receipts import decode_receipt, encode_receipt
+
+ATTEMPT_WINDOW_MS = 5 * 60 * 1000
+SYSTEM_NAMES = ("SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp",
+                "SequenceNumber", "MessageGroupId", "MessageDeduplicationId", "AWSTraceHeader",
+                "DeadLetterQueueSourceArn")
+
+
+class _Selection:
+    """Which system and message attributes a receive asked for."""
+
+    __slots__ = ("system", "all_attributes", "names", "prefixes")
+
+    def __init__(self, params: dict):
+        names = params.get("MessageSystemAttributeNames") or params.get("AttributeNames") or []
+        self.system = set(SYSTEM_NAMES) if "All" in names else set(names)
+        wanted = params.get("MessageAttributeNames") or []
+        self.all_attributes = any(n in ("All", ".*") for n in wanted)
+        self.names = {n for n in wanted if not n.endswith(".*")}
+        self.prefixes = tuple(n[:-1] for n in wanted if n.endswith(".*") and n != ".*")
+
+    def wants(self, name: str) -> bool:
+        return self.all_attributes or name in self.names or (bool(self.prefixes) and name.startswith(self.prefixes))
+
+
+def _check_range(value, name: str, low: int, high: int, reason: str) -> None:
+    if value is not None and not low <= value <= high:
+        raise invalid_value(value, name, reason)
+
+
+class ReceiveOps:
+    async def receive_message(self, caller: Caller, params: dict) -> dict:
+        _check_range(params.get("MaxNumberOfMessages"), "MaxNumberOfMessages", 1, 10,
+                     "Must be between 1 and 10, if provided.")
+        _check_range(params.get("WaitTimeSeconds"), "WaitTimeSeconds", 0, 20, "Must be >= 0 and <= 20, if provided.")
+        _check_range(params.get("VisibilityTimeout"), "VisibilityTimeout", 0, MAX_VISIBILITY_S,
+                     "Must be between 0 and 43200, if provided.")
+        selection = _Selection(params)
+        end = None
+        while True:
+            messages, queue, next_visible = await self.store.transaction(self._receive_txn, caller, params,
+                                                                        selection, end is None)
+            now = self.clock.now_ms()
+            if end is None:
+                wait = params.get("WaitTimeSeconds")
+                end = now + (queue.wait if wait is None else wait) * 1000
+            if messages or now >= end:
+                return {"Messages": messages} if messages else {}
+            deadline = end if next_visible is None else min(end, next_visible)
+            await self.waiters.wait(("sqs", queue.id), deadline)
+
+    def _receive_txn(self, uow, caller: Caller, params: dict, selection: _Selection, first: bool):
+        queue = self.queue_by_url(caller, params["QueueUrl"])
+        limit = params.get("MaxNumberOfMessages") or 1
+        timeout = params.get("VisibilityTimeout")
+        visible_at = uow.now + (queue.visibility_timeout if timeout is None else timeout) * 1000
+        attempt = params.get("ReceiveRequestAttemptId") if queue.fifo else None
+        if attempt:
+            cached = db.get_attempt(uow, queue.id, attempt)
+            if cached is not None:
+                return self._retry_attempt(uow, queue, cached, visible_at, selection), queue, None
+        dlq = self.queue_by_arn(queue.redrive_target) if queue.max_receive_count else None
+        if queue.fifo:
+            take, moves = fifo.select(uow, queue, limit, dlq)
+            for row_id in moves:
+                self.dead_letter(uow, queue, dlq, row_id)
+            rows = db.mark_received(uow, take, visible_at) if take else []
+            rows.sort(key=lambda r: r.seq)
+        elif dlq is not None:
+            rows = []
+            while len(rows) < limit:
+                candidates = db.visible_candidates(uow, queue.id, limit - len(rows))
+                if not candidates:
+                    break
+                take = []
+                for row_id, receive_count in candidates:
+                    if receive_count >= queue.max_receive_count:
+                        self.dead_letter(uow, queue, dlq, row_id)
+                    else:
+                        take.append(row_id)
+                if take:
+                    rows += db.mark_received(uow, take, visible_at)
+        else:
+            rows = db.receive_visible(uow, queue.id, visible_at, limit)
+        messages, handles = [], []
+        for row in rows:
+            handle = encode_receipt(queue.id, row.id, row.receive_count, row.message_id)
+            messages.append(self.message_out(row, queue, handle, selection))
+            handles.append([row.id, row.message_id, handle])
+        if attempt:
+            db.put_attempt(uow, queue.id, attempt, handles, uow.now + ATTEMPT_WINDOW_MS)
+            self.retention.note(uow, uow.now + ATTEMPT_WINDOW_MS)
+        if visible_at <= uow.now and rows:
+            self.wake(uow, queue)  # received with VisibilityTimeout=0: still receivable by others
+        next_visible = None if messages else db.next_visible_at(uow, queue.id)
+        return messages, queue, next_visible
+
+    def _retry_attempt(self, uow, queue: Queue, cached: list, visible_at: int, selection: _Selection) -> list:
+        """The same messages and receipt handles as the first try, visibility timeout restarted."""
+        rows = {row.id: row for row in db.rows_by_id(uow, queue.id, [c[0] for c in cached])} if cached else {}
+        out = []
+        for row_id, message_id, handle in cached:
+            row = rows.get(row_id)
+            if row is None or row.message_id != message_id or \
+                    row.receive_count != decode_receipt(handle, queue).receive_count:
+                continue
+            db.set_visible_at(uow, row_id, visible_at)
+            out.append(self.message_out(row, queue, handle, selection))
+        return out
+
+    @staticmethod
+    def message_out(row, queue: Queue, handle: str | None, selection: _Selection) -> dict:
+        message = {"MessageId": row.message_id}
+        if handle is not None:
+            message["ReceiptHandle"] = handle
+        message["MD5OfBody"] = row.md5_body
+        message["Body"] = row.body
+        wanted = selection.system
+        if wanted:
+            attributes = {}
+            if "SenderId" in wanted:
+                attributes["SenderId"] = row.sender_id
+            if "SentTimestamp" in wanted:
+                attributes["SentTimestamp"] = str(row.sent_at)
+            if "ApproximateReceiveCount" in wanted:
+                attributes["ApproximateReceiveCount"] = str(row.receive_count)
+            if "ApproximateFirstReceiveTimestamp" in wanted:
+                attributes["ApproximateFirstReceiveTimestamp"] = str(row.first_receive_at or row.sent_at)
+            if row.seq is not None and "SequenceNumber" in wanted:
+                attributes["SequenceNumber"] = f"{row.seq:020d}"
+            if row.group_id is not None and "MessageGroupId" in wanted:
+                attributes["MessageGroupId"] = row.group_id
+            if row.dedup_id is not None and "MessageDeduplicationId" in wanted:
+                attributes["MessageDeduplicationId"] = row.dedup_id
+            if row.system and "AWSTraceHeader" in wanted:
+                attributes["AWSTraceHeader"] = json.loads(row.system)["AWSTraceHeader"]["StringValue"]
+            if row.dlq_source_arn and "DeadLetterQueueSourceArn" in wanted:
+                attributes["DeadLetterQueueSourceArn"] = row.dlq_source_arn
+            if attributes:
+                message["Attributes"] = attributes
+        if row.attributes and (selection.all_attributes or selection.names or selection.prefixes):
+            stored = json.loads(row.attributes)
+            chosen = {name: value for name, value in stored.items() if selection.wants(name)}
+            if chosen:
+                message["MD5OfMessageAttributes"] = (row.md5_attributes if len(chosen) == len(stored)
+                                                     else md5_of_attributes(chosen))
+                message["MessageAttributes"] = {
+                    name: ({"DataType": v["DataType"], "BinaryValue": base64.b64decode(v["BinaryValue"])}
+                           if "BinaryValue" in v else v) for name, v in chosen.items()}
+        return message
+
+    # --- ChangeMessageVisibility -----------------------------------------------------------------
+
+    async def change_message_visibility(self, caller: Caller, params: dict) -> None:
+        await self.store.transaction(self._change_visibility_txn, caller, params)
+
+    def _change_visibility_txn(self, uow, caller: Caller, params: dict) -> None:
+        queue = self.queue_by_url(caller, params["QueueUrl"])
+        self._change_one(uow, queue, params["ReceiptHandle"], params["VisibilityTimeout"])
+
+    def _change_one(self, uow, queue: Queue, handle: str, timeout: int) -> None:
+        receipt = decode_receipt(handle, queue)
+        _check_range(timeout, "VisibilityTimeout", 0, MAX_VISIBILITY_S, "Must be between 0 and 43200, if provided.")
+        state = db.message_state(uow, queue.id, receipt.row_id, receipt.message_id)
+        if state is None or state[3] <= uow.now:
+            raise InvalidParameterValue(f"Value {handle} for parameter ReceiptHandle is invalid. Reason: Message "
+                                        "does not exist or is not available for visibility timeout change.")
+        visible_at, receive_count, received_at, _ = state
+        if visible_at <= uow.now or receive_count == 0:
+            raise MessageNotInflight("The message referred to isn't in flight.")
+        if received_at is not None and uow.now + timeout * 1000 > received_at + MAX_VISIBILITY_S * 1000:
+            raise invalid_value(timeout, "VisibilityTimeout", "Total VisibilityTimeout for the message is beyond "
+                                "the limit [43200 seconds]")
+        db.set_visible_at(uow, receipt.row_id, uow.now + timeout * 1000)
+        self.wake(uow, queue)  # a shorter timeout moves the next visible time: let waiters recompute
+
+    async def change_message_visibility_batch(self, caller: Caller, params: dict) -> dict:
+        return await self.store.transaction(self._change_visibility_batch_txn, caller, params)
+
+    def _change_visibility_batch_txn(self, uow, caller: Caller, params: dict) -> dict:
+        queue = self.queue_by_url(caller, params["QueueUrl"])
+        entries = params.get("Entries") or []
+        batch.check_entries(entries, "ChangeMessageVisibilityBatchRequestEntry")
+        successful, failed = [], []
+        for entry in entries:
+            try:
+                self._change_one(uow, queue, entry["ReceiptHandle"], entry.get("VisibilityTimeout") or 0)
+                successful.append({"Id": entry["Id"]})
+            except AwsError as error:
+                failed.append(batch.failure(entry["Id"], error))
+        return {"Successful": successful, "Failed": failed}
+
+    # --- peeking (admin API): no side effects ---------------------------------------------------
+
+    async def peek(self, caller: Caller, url: str) -> list[dict]:
+        """Every unexpired message with all its attributes and a ``State`` (visible, inflight, delayed)."""
+        return await self.store.read(self._peek_txn, caller, url)
+
+    def _peek_txn(self, uow, caller: Caller, url: str) -> list[dict]:
+        queue = self.queue_by_url(caller, url)
+        selection = _Selection({"MessageSystemAttributeNames": ["All"], "MessageAttributeNames": ["All"]})
+        out = []
+        for row in db.all_messages(uow, queue.id):
+            message = self.message_out(row, queue, None, selection)
+            message["State"] = ("visible" if row.visible_at <= uow.now
+                                else "inflight" if row.receive_count else "delayed")
+            message["VisibleAt"] = row.visible_at
+            out.append(message)
+        return out

@@ -1,0 +1,91 @@
+"""SQS tables. Times are epoch milliseconds.
+
+A message is receivable iff ``visible_at <= now < expires_at``: delay, visibility timeout and
+retention are all just these two columns, so no timer is needed and ``(queue_id, visible_at)``
+serves every receive whatever the queue depth. ``dlq_source_arn`` remembers the queue a
+dead-lettered message came from (DeadLetterQueueSourceArn, and the origin a move task sends it
+back to).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Table, Text, UniqueConstraint
+
+from .base import metadata
+
+sqs_queues = Table(
+    "sqs_queues", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account", String, nullable=False),
+    Column("region", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("fifo", Integer, nullable=False),
+    Column("attributes", Text, nullable=False),       # JSON: the settable attributes explicitly set
+    Column("tags", Text, nullable=False),             # JSON object
+    Column("created_at", Integer, nullable=False),
+    Column("modified_at", Integer, nullable=False),
+    Column("purged_at", Integer),                     # last PurgeQueue (the 60-second rule)
+    UniqueConstraint("account", "region", "name", name="uq_sqs_queues_name"),
+)
+
+# Names deleted in the last 60 s (QueueDeletedRecently); swept with expired messages.
+sqs_deleted_queues = Table(
+    "sqs_deleted_queues", metadata,
+    Column("account", String, nullable=False),
+    Column("region", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("deleted_at", Integer, nullable=False),
+    PrimaryKeyConstraint("account", "region", "name"),
+)
+
+sqs_messages = Table(
+    "sqs_messages", metadata,
+    Column("id", Integer, primary_key=True),          # send order
+    Column("queue_id", Integer, ForeignKey("sqs_queues.id", ondelete="CASCADE"), nullable=False),
+    Column("message_id", String, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("attributes", Text),                       # JSON: message attributes, wire shape, binary as base64
+    Column("md5_body", String, nullable=False),
+    Column("md5_attributes", String),
+    Column("system", Text),                           # JSON: message system attributes (AWSTraceHeader)
+    Column("md5_system", String),
+    Column("sender_id", String, nullable=False),
+    Column("sent_at", Integer, nullable=False),
+    Column("visible_at", Integer, nullable=False),
+    Column("expires_at", Integer, nullable=False),
+    Column("receive_count", Integer, nullable=False),
+    Column("first_receive_at", Integer),
+    Column("received_at", Integer),                   # latest receive: the 12-hour visibility cap counts from it
+    Column("group_id", String),
+    Column("dedup_id", String),
+    Column("seq", Integer),                           # FIFO SequenceNumber (and order)
+    Column("dlq_source_arn", String),
+)
+Index("ix_sqs_messages_visible", sqs_messages.c.queue_id, sqs_messages.c.visible_at)
+Index("ix_sqs_messages_expires", sqs_messages.c.expires_at)
+Index("ix_sqs_messages_fifo", sqs_messages.c.queue_id, sqs_messages.c.seq,
+      sqlite_where=sqs_messages.c.seq.isnot(None))
+
+# FIFO deduplication window: (queue, scope = '' or the group id, deduplication id) -> the original.
+sqs_dedup = Table(
+    "sqs_dedup", metadata,
+    Column("queue_id", Integer, ForeignKey("sqs_queues.id", ondelete="CASCADE"), nullable=False),
+    Column("scope", String, nullable=False),
+    Column("dedup_id", String, nullable=False),
+    Column("message_id", String, nullable=False),
+    Column("seq", Integer),
+    Column("expires_at", Integer, nullable=False),
+    PrimaryKeyConstraint("queue_id", "scope", "dedup_id"),
+)
+Index("ix_sqs_dedup_expires", sqs_dedup.c.expires_at)
+
+# FIFO ReceiveRequestAttemptId: a retry within 5 minutes gets the same batch and receipt handles.
+sqs_receive_attempts = Table(
+    "sqs_receive_attempts", metadata,
+    Column("queue_id", Integer, ForeignKey("sqs_queues.id", ondelete="CASCADE"), nullable=False),
+    Column("attempt_id", String, nullable=False),
+    Column("messages", Text, nullable=False),         # JSON: [[row id, message id, receipt handle], ...]
+    Column("expires_at", Integer, nullable=False),
+    PrimaryKeyConstraint("queue_id", "attempt_id"),
+)
+Index("ix_sqs_receive_attempts_expires", sqs_receive_attempts.c.expires_at)

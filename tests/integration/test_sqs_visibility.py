@@ -1,0 +1,204 @@
+"""Time: visibility timeouts, delays, long polling, retention and the purge rule (fake clock)."""
+
+import threading
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def error_of(call, **kwargs):
+    with pytest.raises(ClientError) as err:
+        call(**kwargs)
+    return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
+
+
+@pytest.fixture
+def sqs(client):
+    return client("sqs")
+
+
+def counts(sqs, url):
+    a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return (int(a["ApproximateNumberOfMessages"]), int(a["ApproximateNumberOfMessagesNotVisible"]),
+            int(a["ApproximateNumberOfMessagesDelayed"]))
+
+
+def test_visibility_timeout_per_queue_and_per_receive(sqs, advance):
+    url = sqs.create_queue(QueueName="v", Attributes={"VisibilityTimeout": "20"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    assert len(sqs.receive_message(QueueUrl=url)["Messages"]) == 1
+    assert counts(sqs, url) == (0, 1, 0)
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    advance(19)
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    advance(1)
+    again = sqs.receive_message(QueueUrl=url, VisibilityTimeout=5, AttributeNames=["ApproximateReceiveCount"])
+    assert again["Messages"][0]["Attributes"]["ApproximateReceiveCount"] == "2"
+    advance(5)
+    assert counts(sqs, url) == (1, 0, 0)
+
+
+def test_change_message_visibility(sqs, advance):
+    url = sqs.create_queue(QueueName="c")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    handle = sqs.receive_message(QueueUrl=url)["Messages"][0]["ReceiptHandle"]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=100)
+    advance(30)
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
+    message = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]
+    code, _ = error_of(sqs.change_message_visibility, QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
+                       VisibilityTimeout=10)
+    assert code == "AWS.SimpleQueueService.MessageNotInflight"
+    assert error_of(sqs.change_message_visibility, QueueUrl=url, ReceiptHandle="junk",
+                    VisibilityTimeout=10)[0] == "ReceiptHandleIsInvalid"
+
+
+def test_visibility_is_capped_at_12_hours_from_the_receive(sqs, advance):
+    url = sqs.create_queue(QueueName="cap")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    handle = sqs.receive_message(QueueUrl=url)["Messages"][0]["ReceiptHandle"]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=43200)
+    advance(100)
+    code, message = error_of(sqs.change_message_visibility, QueueUrl=url, ReceiptHandle=handle,
+                             VisibilityTimeout=43200)
+    assert code == "InvalidParameterValue" and "43200" in message
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=43100)
+    assert error_of(sqs.change_message_visibility, QueueUrl=url, ReceiptHandle=handle,
+                    VisibilityTimeout=43201)[0] == "InvalidParameterValue"
+
+
+def test_change_visibility_batch(sqs):
+    url = sqs.create_queue(QueueName="cb")["QueueUrl"]
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "a"}, {"Id": "2", "MessageBody": "b"}])
+    handles = [m["ReceiptHandle"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    result = sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+        {"Id": "a", "ReceiptHandle": handles[0], "VisibilityTimeout": 0},
+        {"Id": "b", "ReceiptHandle": "bad", "VisibilityTimeout": 0}])
+    assert [e["Id"] for e in result["Successful"]] == ["a"]
+    assert result["Failed"][0]["Code"] == "ReceiptHandleIsInvalid"
+    assert counts(sqs, url) == (1, 1, 0)
+
+
+def test_queue_and_message_delays(sqs, advance):
+    url = sqs.create_queue(QueueName="d", Attributes={"DelaySeconds": "10"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="queue-delay")
+    sqs.send_message(QueueUrl=url, MessageBody="own-delay", DelaySeconds=3)
+    sqs.send_message(QueueUrl=url, MessageBody="no-delay", DelaySeconds=0)
+    assert counts(sqs, url) == (1, 0, 2)
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == ["no-delay"]
+    advance(3)
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == ["own-delay"]
+    advance(7)
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == \
+        ["queue-delay"]
+
+
+def _receive_in_thread(sqs, **kwargs):
+    out = {}
+
+    def run():
+        started = time.monotonic()
+        out["response"] = sqs.receive_message(**kwargs)
+        out["elapsed"] = time.monotonic() - started
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    time.sleep(0.3)  # let the receive reach its wait (real time; the fake clock does not move)
+    return thread, out
+
+
+def test_long_poll_returns_as_soon_as_a_message_is_sent(client):
+    consumer, producer = client("sqs"), client("sqs")
+    url = producer.create_queue(QueueName="lp")["QueueUrl"]
+    thread, out = _receive_in_thread(consumer, QueueUrl=url, WaitTimeSeconds=10)
+    producer.send_message(QueueUrl=url, MessageBody="wake")
+    thread.join(15)
+    assert out["response"]["Messages"][0]["Body"] == "wake"
+    assert out["elapsed"] < 2.5
+
+
+def test_long_poll_uses_the_queue_default_wait(client):
+    consumer, producer = client("sqs"), client("sqs")
+    url = producer.create_queue(QueueName="lpq", Attributes={"ReceiveMessageWaitTimeSeconds": "10"})["QueueUrl"]
+    thread, out = _receive_in_thread(consumer, QueueUrl=url)
+    producer.send_message(QueueUrl=url, MessageBody="wake")
+    thread.join(15)
+    assert out["response"]["Messages"][0]["Body"] == "wake" and out["elapsed"] < 2.5
+
+
+def test_long_poll_wakes_when_a_delay_runs_out(client, advance):
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName="lpd")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=5)
+    thread, out = _receive_in_thread(client("sqs"), QueueUrl=url, WaitTimeSeconds=15)
+    advance(5)
+    thread.join(20)
+    assert out["response"]["Messages"][0]["Body"] == "later" and out["elapsed"] < 3
+
+
+def test_long_poll_wakes_on_visibility_reset(client):
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName="lpv")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="again")
+    handle = sqs.receive_message(QueueUrl=url)["Messages"][0]["ReceiptHandle"]
+    thread, out = _receive_in_thread(client("sqs"), QueueUrl=url, WaitTimeSeconds=10)
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
+    thread.join(15)
+    assert out["response"]["Messages"][0]["Body"] == "again" and out["elapsed"] < 2.5
+
+
+def test_long_poll_times_out_empty_after_the_wait(client, advance, sluice):
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName="lpe")["QueueUrl"]
+    thread, out = _receive_in_thread(client("sqs"), QueueUrl=url, WaitTimeSeconds=3)
+    advance(3)
+    thread.join(10)
+    assert "Messages" not in out["response"] and out["elapsed"] < 2.5
+    assert sluice.emulator.waiters.count() == 0  # the waiter left with the call
+
+
+
+def test_retention_removes_expired_messages(sqs, advance, sluice):
+    url = sqs.create_queue(QueueName="r", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="old")
+    advance(30)
+    sqs.send_message(QueueUrl=url, MessageBody="young")
+    advance(30)
+    assert counts(sqs, url) == (1, 0, 0)
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == ["young"]
+
+    def rows(uow):
+        return uow.conn.exec_driver_sql("SELECT body FROM sqs_messages").scalars().all()
+
+    assert sluice.call(sluice.emulator.store.read, rows) == ["young"]  # swept, not only hidden
+    advance(31)
+    assert counts(sqs, url) == (0, 0, 0)
+    assert sluice.call(sluice.emulator.store.read, rows) == []
+
+
+def test_shorter_retention_applies_to_queued_messages(sqs, advance):
+    url = sqs.create_queue(QueueName="r2")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    advance(120)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"MessageRetentionPeriod": "60"})
+    assert counts(sqs, url) == (0, 0, 0)
+
+
+def test_purge_and_the_60_second_rule(sqs, advance):
+    url = sqs.create_queue(QueueName="p")["QueueUrl"]
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(3)])
+    sqs.receive_message(QueueUrl=url)
+    sqs.purge_queue(QueueUrl=url)
+    assert counts(sqs, url) == (0, 0, 0)
+    sqs.send_message(QueueUrl=url, MessageBody="after")
+    with pytest.raises(ClientError) as err:
+        sqs.purge_queue(QueueUrl=url)
+    assert err.value.response["Error"]["Code"] == "AWS.SimpleQueueService.PurgeQueueInProgress"
+    assert err.value.response["Error"]["Message"] == "Only one PurgeQueue operation on p is allowed every 60 seconds."
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert counts(sqs, url) == (1, 0, 0)
+    advance(60)
+    sqs.purge_queue(QueueUrl=url)
+    assert counts(sqs, url) == (0, 0, 0)
