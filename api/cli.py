@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import time
 
 from emulator.settings import Settings
 
 log = logging.getLogger("sluice")
+# Its own logger, kept at INFO whatever --log-level says: tools (Testcontainers) wait for "Ready.".
+ready_log = logging.getLogger("sluice.ready")
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -40,7 +43,7 @@ class _Server:
             async def startup(self, sockets=None):
                 await super().startup(sockets)
                 if not self.should_exit:
-                    log.info("Ready. (%.0f ms)", (time.perf_counter() - started) * 1000)
+                    ready_log.info("Ready. (%.0f ms)", (time.perf_counter() - started) * 1000)
 
         return Server(config)
 
@@ -50,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = parse_args(argv)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    ready_log.setLevel(logging.INFO)
     import uvicorn
 
     from .app import create_app
@@ -58,8 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     log.info("Sluice on http://%s:%s  database: %s  clock: %s", settings.host, settings.port,
              settings.database_path, settings.clock)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                            access_log=False, lifespan="on", loop="auto", http="auto")
+                            access_log=False, lifespan="on", loop="auto", http="auto",
+                            ws="none")  # no WebSocket endpoints: skip importing the protocol stacks
     server = _Server(config, started)
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the handler that
+    # was installed before it, so the process would die "by signal 15". A clean stop exits 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
     server.run()
     return 0
 

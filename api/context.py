@@ -36,7 +36,7 @@ def sigv4_scope(authorization: str | None, query: dict[str, str] | None = None) 
 def resolve_caller(scope: SigV4Scope, *, default_account: str, default_region: str, endpoint: str,
                    request_id: str) -> Caller:
     key = scope.access_key or ""
-    account = key if len(key) == 12 and key.isdigit() else default_account
+    account = key if len(key) == 12 and key.isascii() and key.isdigit() else default_account
     return Caller(account=account, region=scope.region or default_region, endpoint=endpoint, request_id=request_id)
 
 

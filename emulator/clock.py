@@ -18,8 +18,8 @@ class Clock:
     def now_ms(self) -> int:
         return time.time_ns() // 1_000_000
 
-    async def wait(self, event: asyncio.Event, deadline_ms: int | None) -> bool:
-        """Wait for ``event`` until ``deadline_ms``; True if the event was set."""
+    async def wait(self, event: asyncio.Event, deadline_ms: int | None, *, capped: bool = True) -> bool:
+        """Wait for ``event`` until ``deadline_ms``; True if the event was set. (``capped``: see FakeClock.)"""
         if event.is_set():
             return True
         if deadline_ms is None:
@@ -69,7 +69,8 @@ class FakeClock(Clock):
             if not fut.done():
                 fut.set_result(None)
 
-    async def wait(self, event: asyncio.Event, deadline_ms: int | None) -> bool:
+    async def wait(self, event: asyncio.Event, deadline_ms: int | None, *, capped: bool = True) -> bool:
+        """As Clock.wait, in fake time; ``capped=False`` opts out of the real-time cap (the scheduler)."""
         if event.is_set():
             return True
         loop = asyncio.get_running_loop()
@@ -83,7 +84,7 @@ class FakeClock(Clock):
             heapq.heappush(self._timers, (deadline_ms, next(self._seq), timer))
             waits.append(timer)
         try:
-            timeout = (deadline_ms - self._now) / 1000 if (deadline_ms is not None and self.real_cap) else None
+            timeout = (deadline_ms - self._now) / 1000 if (deadline_ms is not None and self.real_cap and capped) else None
             await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for w in waits:

@@ -95,7 +95,9 @@ class Scheduler:
             except Exception:
                 log.exception("scheduler pass failed")
                 due = self.clock.now_ms() + 1000
-            await self.clock.wait(self._wake, due)
+            # Fake time only: a real-time cap would re-run a pass every (due - now) real ms while
+            # nobody moves a fake clock, which is polling.
+            await self.clock.wait(self._wake, due, capped=False)
 
     async def run_until_idle(self, max_rounds: int = 10_000) -> None:
         """Run all work due at the current time, and what it makes due, until nothing is left."""
