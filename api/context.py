@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
+from typing import Awaitable, Callable
 
 from emulator.caller import Caller
 
@@ -49,3 +51,11 @@ class RequestContext:
     request_id: str
     path: str = "/"
     headers: dict[str, str] = field(default_factory=dict)
+    receive: Callable[[], Awaitable[dict]] | None = None  # the ASGI receive channel, to notice a client leaving
+
+    async def until_disconnected(self) -> None:
+        """Return when the client closes the connection (never, without a receive channel)."""
+        if self.receive is None:
+            await asyncio.Event().wait()
+        while (await self.receive())["type"] != "http.disconnect":
+            pass

@@ -12,8 +12,7 @@ import time
 import uuid
 from urllib.parse import parse_qsl
 
-from emulator.errors import (AwsError, InternalFailure, MalformedQueryString, NotImplementedYet,
-                             SerializationException)
+from emulator.errors import AwsError, InternalFailure, MalformedQueryString, NotImplementedYet, SerializationException
 
 from .context import RequestContext, resolve_caller, sigv4_scope
 from .operations import handler_for
@@ -64,14 +63,14 @@ class Gateway:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         host = headers.get("host") or "%s:%s" % tuple(scope.get("server") or ("localhost", 4566))
         response = await self.handle(scope["method"], scope["path"], scope.get("query_string", b""), headers,
-                                     bytes(body), f"{scope.get('scheme', 'http')}://{host}")
+                                     bytes(body), f"{scope.get('scheme', 'http')}://{host}", receive)
         raw_headers = [(b"content-length", str(len(response.body)).encode())]
         raw_headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": response.body})
 
     async def handle(self, method: str, path: str, query_string: bytes, headers: dict[str, str], body: bytes,
-                     endpoint: str) -> Response:
+                     endpoint: str, receive=None) -> Response:
         started = time.perf_counter()
         request_id = str(uuid.uuid4())
         target = headers.get("x-amz-target")
@@ -109,7 +108,8 @@ class Gateway:
             if handler is None:
                 raise NotImplementedYet(f"The operation {route.operation} of service {route.service} "
                                         "is not implemented by Sluice yet.")
-            ctx = RequestContext(route.service, route.operation, route.protocol, caller, request_id, path, headers)
+            ctx = RequestContext(route.service, route.operation, route.protocol, caller, request_id, path, headers,
+                                 receive)
             result = await handler(self.emulator, ctx, params)
             response = self._result(route, op, result, request_id)
         except AwsError as error:

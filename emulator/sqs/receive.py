@@ -60,6 +60,7 @@ class ReceiveOps:
         selection = _Selection(params)
         end = None
         while True:
+            mark = self.waiters.mark()
             messages, queue, next_visible = await self.store.transaction(self._receive_txn, caller, params,
                                                                         selection, end is None)
             now = self.clock.now_ms()
@@ -69,7 +70,7 @@ class ReceiveOps:
             if messages or now >= end:
                 return {"Messages": messages} if messages else {}
             deadline = end if next_visible is None else min(end, next_visible)
-            await self.waiters.wait(("sqs", queue.id), deadline)
+            await self.waiters.wait(("sqs", queue.id), deadline, since=mark)
 
     def _receive_txn(self, uow, caller: Caller, params: dict, selection: _Selection, first: bool):
         queue = self.queue_by_url(caller, params["QueueUrl"])

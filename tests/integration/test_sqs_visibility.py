@@ -202,3 +202,20 @@ def test_purge_and_the_60_second_rule(sqs, advance):
     advance(60)
     sqs.purge_queue(QueueUrl=url)
     assert counts(sqs, url) == (0, 0, 0)
+
+
+def test_long_poll_of_a_client_that_leaves_frees_its_waiter(sluice, client):
+    """A long poll whose client disconnects must not keep a waiter (SQS DG: long polling)."""
+    import time
+
+    import httpx
+
+    url = client("sqs").create_queue(QueueName="left")["QueueUrl"]
+    body = {"QueueUrl": url, "WaitTimeSeconds": 20}
+    headers = {"X-Amz-Target": "AmazonSQS.ReceiveMessage", "Content-Type": "application/x-amz-json-1.0"}
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(sluice.url, json=body, headers=headers, timeout=httpx.Timeout(5, read=0.5))
+    deadline = time.monotonic() + 5
+    while sluice.emulator.waiters.count() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sluice.emulator.waiters.count() == 0
