@@ -85,22 +85,21 @@ class ProcessServer:
         started = time.perf_counter()
         self.proc = subprocess.Popen([sys.executable, "-m", "emulator", *self.args], cwd=ROOT, env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + timeout
         self.output: list[str] = []
-        for line in self.proc.stdout:
-            self.output.append(line)
-            if "Ready." in line:
-                self.ready_ms = (time.perf_counter() - started) * 1000
-                threading.Thread(target=self._drain, daemon=True).start()
-                return self
-            if time.monotonic() > deadline:
-                break
+        ready = threading.Event()
+
+        def read() -> None:  # a thread, so that a silent process cannot block the test past its timeout
+            for line in self.proc.stdout:
+                self.output.append(line)
+                if "Ready." in line and not ready.is_set():
+                    self.ready_ms = (time.perf_counter() - started) * 1000
+                    ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if ready.wait(timeout):
+            return self
         self.kill()
         raise RuntimeError("Sluice did not become ready:\n" + "".join(self.output))
-
-    def _drain(self) -> None:
-        for line in self.proc.stdout:
-            self.output.append(line)
 
     def kill(self, sig: int = 9) -> None:
         if self.proc and self.proc.poll() is None:
