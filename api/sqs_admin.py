@@ -60,11 +60,16 @@ async def sluice_messages(request: Request, QueueUrl: str) -> Response:  # noqa:
     return Response(json.dumps({"messages": [_jsonable(m) for m in messages]}), media_type="application/json")
 
 
-@router.api_route("/_aws/sqs/messages", methods=["GET", "POST"], tags=["compat"])
 async def localstack_messages(request: Request) -> Response:
     """LocalStack's developer endpoint: a ReceiveMessage-shaped answer without side effects."""
     values = await _values(request)
     return await _answer(request, values.get("QueueUrl", ""), values)
+
+
+# One route per method: FastAPI would give a two-method route one OpenAPI operation id for both.
+for _method in ("GET", "POST"):
+    router.add_api_route("/_aws/sqs/messages", localstack_messages, methods=[_method], tags=["compat"],
+                         operation_id=f"localstack_messages_{_method.lower()}")
 
 
 @router.get("/_aws/sqs/messages/{region}/{account}/{name}", tags=["compat"])
