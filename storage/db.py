@@ -45,11 +45,25 @@ class UnitOfWork:
         self._after.append(callback)
 
 
+MAX_BATCH = 64
+
+
+class _Pending:
+    __slots__ = ("work", "args", "kwargs", "future", "uow", "result", "error")
+
+    def __init__(self, work, args, kwargs, future):
+        self.work, self.args, self.kwargs, self.future = work, args, kwargs, future
+        self.uow: UnitOfWork | None = None
+        self.result = None
+        self.error: BaseException | None = None
+
+
 class Store:
     def __init__(self, path: str, now_ms: Callable[[], int]):
         self.path = path
         self._now_ms = now_ms
-        self._lock = asyncio.Lock()
+        self._pending: list[_Pending] = []
+        self._draining = False
         self._conn: Connection | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sluice-sqlite")
         url = "sqlite://" if path == ":memory:" else f"sqlite:///{path}"
@@ -95,25 +109,70 @@ class Store:
         await self._run(self.engine.dispose)
         self._thread.shutdown(wait=True)
 
-    def _in_transaction(self, work, args, kwargs):
+    def _run_batch(self, batch: list[_Pending]) -> None:
+        """On the writer thread: every pending unit of work in ONE SQLite transaction (group commit).
+
+        Each unit runs in its own SAVEPOINT when the batch has several, so one that raises is
+        rolled back alone, exactly as if it had had a transaction of its own. Nothing is answered
+        before the one COMMIT: a 200 still means committed.
+        """
         conn = self._conn
-        uow = UnitOfWork(conn, self._now_ms())
         with conn.begin():
-            result = work(uow, *args, **kwargs)
-        return uow, result
+            if len(batch) == 1:
+                item = batch[0]
+                item.uow = UnitOfWork(conn, self._now_ms())
+                item.result = item.work(item.uow, *item.args, **item.kwargs)
+                return
+            for item in batch:
+                uow = UnitOfWork(conn, self._now_ms())
+                savepoint = conn.begin_nested()
+                try:
+                    item.result = item.work(uow, *item.args, **item.kwargs)
+                except Exception as exc:
+                    savepoint.rollback()
+                    item.error = exc
+                else:
+                    savepoint.commit()
+                    item.uow = uow
 
     async def transaction(self, work: Callable[..., T], *args, **kwargs) -> T:
-        """Run ``work(uow, *args, **kwargs)`` in one write transaction; fire its signals after commit."""
+        """Run ``work(uow, *args, **kwargs)`` in one write transaction; fire its signals after commit.
+
+        Units of work that arrive while the writer is busy are committed together (group commit):
+        one thread hop and one COMMIT for all of them, each still all-or-nothing on its own.
+        """
         if self._conn is None:
             raise RuntimeError("store is not open")
-        async with self._lock:
-            uow, result = await self._run(self._in_transaction, work, args, kwargs)
-        for callback in uow._after:
-            try:
-                callback()
-            except Exception:  # a signal must never turn a committed request into an error
-                log.exception("post-commit callback failed")
-        return result
+        item = _Pending(work, args, kwargs, asyncio.get_running_loop().create_future())
+        self._pending.append(item)
+        if not self._draining:
+            self._draining = True
+            asyncio.ensure_future(self._drain())
+        return await item.future
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                try:
+                    await self._run(self._run_batch, batch)
+                except BaseException as exc:  # the batch did not commit: nobody in it succeeded
+                    for item in batch:
+                        item.uow = None
+                        item.error = item.error or exc
+                for item in batch:
+                    if item.error is None:
+                        for callback in item.uow._after:
+                            try:
+                                callback()
+                            except Exception:  # a signal must never turn a committed request into an error
+                                log.exception("post-commit callback failed")
+                        if not item.future.done():
+                            item.future.set_result(item.result)
+                    elif not item.future.done():
+                        item.future.set_exception(item.error)
+        finally:
+            self._draining = False
 
     # Reads take the same path: SQLite is fast, and one connection keeps every read consistent.
     read = transaction
