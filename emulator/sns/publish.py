@@ -1,0 +1,154 @@
+"""Publish and PublishBatch: validate what the publisher sent, then fan out in the same transaction."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+
+from storage import sns as repo
+from storage.db import UnitOfWork
+
+from ..caller import Caller
+from ..errors import AwsError
+from . import fanout, fifo, platform, topics
+from .envelope import iso_timestamp
+from .errors import (BatchEntryIdsNotDistinct, BatchRequestTooLong, EmptyBatchRequest, InvalidBatchEntryId,
+                     TooManyEntriesInBatchRequest, invalid, topic_not_found)
+from .message import check_attributes, check_message, check_subject, message_size, parse_structure
+
+BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+MAX_BATCH = 10
+
+
+@dataclass(slots=True)
+class Message:
+    """One accepted message, as every subscription sees it before per-protocol formatting."""
+
+    message_id: str
+    topic_arn: str
+    message: str                   # the published Message (the JSON document with MessageStructure=json)
+    per_protocol: dict | None      # MessageStructure=json: protocol -> text
+    subject: str | None
+    attributes: dict
+    timestamp: str
+    account: str
+    region: str
+    group_id: str | None = None
+    dedup_id: str | None = None
+    sequence_number: str | None = None
+    signature_version: str = "1"
+
+    def text_for(self, protocol: str) -> str:
+        if self.per_protocol is None:
+            return self.message
+        return self.per_protocol.get(protocol, self.per_protocol["default"])
+
+    @property
+    def default_text(self) -> str:
+        return self.text_for("default")
+
+
+def _validate(message: str | None, subject: str | None, structure: str | None, attributes: dict | None):
+    check_message(message)
+    check_subject(subject)
+    attrs = check_attributes(attributes)
+    per_protocol = parse_structure(message, structure)
+    return attrs, per_protocol
+
+
+def publish(svc, uow: UnitOfWork, caller: Caller, base: str, *, topic_arn: str | None = None,
+            target_arn: str | None = None, phone_number: str | None = None, message: str | None = None,
+            subject: str | None = None, structure: str | None = None, attributes: dict | None = None,
+            dedup_id: str | None = None, group_id: str | None = None) -> dict:
+    given = [x for x in (topic_arn, target_arn, phone_number) if x]
+    if not given:
+        raise invalid("TopicArn or TargetArn Reason: no value for required parameter")
+    if len(given) > 1:
+        raise invalid("TopicArn or TargetArn Reason: Only one of TopicArn, TargetArn or PhoneNumber may be "
+                      "specified")
+    attrs, per_protocol = _validate(message, subject, structure, attributes)
+    if phone_number:
+        return platform.publish_sms(svc, uow, caller, phone_number, message, per_protocol, subject, attrs)
+    arn = topic_arn or target_arn
+    if target_arn and ":endpoint/" in target_arn:
+        return platform.publish_to_endpoint(svc, uow, caller, target_arn, message, per_protocol, subject, attrs,
+                                            structure)
+    parts = arn.split(":")
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sns":
+        raise invalid("TopicArn" if topic_arn else "TargetArn")
+    topic = repo.topic_for_publish(uow, arn)
+    if topic is None:
+        raise topic_not_found()
+    return _accept(svc, uow, base, topic, message, per_protocol, subject, attrs, dedup_id, group_id)
+
+
+def _accept(svc, uow: UnitOfWork, base: str, topic: tuple, message: str, per_protocol: dict | None,
+            subject: str | None, attrs: dict, dedup_id: str | None, group_id: str | None) -> dict:
+    arn, account, region, is_fifo, attributes_json = topic
+    topic_attrs = json.loads(attributes_json) if attributes_json != "{}" else {}
+    if message_size(message, attrs) > topics.max_message_size(topic_attrs):
+        raise invalid("Message too long")
+    content_based = topic_attrs.get("ContentBasedDeduplication") == "true"
+    fifo.check_ids(fifo=bool(is_fifo), content_based=content_based, group_id=group_id, dedup_id=dedup_id)
+    message_id = str(uuid.uuid4())
+    msg = Message(message_id=message_id, topic_arn=arn, message=message, per_protocol=per_protocol, subject=subject,
+                  attributes=attrs, timestamp=iso_timestamp(uow.now), account=account, region=region,
+                  group_id=group_id, signature_version=topic_attrs.get("SignatureVersion", "1"))
+    if is_fifo:
+        msg.dedup_id = fifo.dedup_id_for(message, dedup_id)
+        previous = fifo.seen(uow, arn, msg.dedup_id)
+        if previous is not None:
+            return {"MessageId": previous[0], "SequenceNumber": previous[1]}
+        msg.sequence_number = fifo.accept(uow, arn, msg.dedup_id, message_id)
+    fanout.fan_out(svc, uow, base, msg, topic_attrs)
+    out = {"MessageId": message_id}
+    if msg.sequence_number is not None:
+        out["SequenceNumber"] = msg.sequence_number
+    return out
+
+
+def publish_batch(svc, uow: UnitOfWork, caller: Caller, base: str, topic_arn: str, entries: list[dict]) -> dict:
+    if not entries:
+        raise EmptyBatchRequest("The batch request doesn't contain any entries.")
+    if len(entries) > MAX_BATCH:
+        raise TooManyEntriesInBatchRequest("The batch request contains more entries than permissible.")
+    ids = [e.get("Id") or "" for e in entries]
+    for entry_id in ids:
+        if not BATCH_ID.match(entry_id):
+            raise InvalidBatchEntryId("A batch entry id can only contain alphanumeric characters, hyphens and "
+                                      "underscores. It can be at most 80 letters long.")
+    if len(set(ids)) != len(ids):
+        raise BatchEntryIdsNotDistinct("Two or more batch entries in the request have the same Id.")
+    parts = topic_arn.split(":")
+    if len(parts) != 6 or parts[0] != "arn":
+        raise invalid("TopicArn")
+    topic = repo.topic_for_publish(uow, topic_arn)
+    if topic is None:
+        raise topic_not_found()
+    topic_attrs = json.loads(topic[4])
+    total = sum(message_size(e.get("Message") or "", check_attributes_safe(e.get("MessageAttributes")))
+                for e in entries)
+    if total > topics.max_message_size(topic_attrs):
+        raise BatchRequestTooLong("The length of all the messages put together is more than the limit.")
+    successful, failed = [], []
+    for entry in entries:
+        try:
+            attrs, per_protocol = _validate(entry.get("Message"), entry.get("Subject"),
+                                            entry.get("MessageStructure"), entry.get("MessageAttributes"))
+            result = _accept(svc, uow, base, topic, entry["Message"], per_protocol, entry.get("Subject"), attrs,
+                             entry.get("MessageDeduplicationId"), entry.get("MessageGroupId"))
+            successful.append({"Id": entry["Id"], **result})
+        except AwsError as error:
+            failed.append({"Id": entry["Id"], "Code": error.code, "Message": error.message,
+                           "SenderFault": error.sender_fault})
+    return {"Successful": successful, "Failed": failed}
+
+
+def check_attributes_safe(attributes: dict | None) -> dict:
+    """Attributes for the batch size total (an invalid entry fails on its own later)."""
+    try:
+        return check_attributes(attributes)
+    except AwsError:
+        return {}
