@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+import uvloop
 
 from api.app import create_app
 from emulator.settings import Settings
@@ -45,7 +46,7 @@ class ThreadServer:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop = uvloop.new_event_loop()  # as the CLI serves; the stdlib loop adds a delayed-ACK stall here
         asyncio.set_event_loop(self.loop)
         self.loop.run_until_complete(self.server.serve(sockets=[self._sock]))
 
