@@ -21,7 +21,7 @@ def _sns(request: Request):
 @router.get("/_sluice/sns/SimpleNotificationService-{cert_id}.pem", tags=["sns"])
 async def signing_certificate(request: Request, cert_id: str) -> Response:
     """The certificate that verifies message signatures (the ``SigningCertURL`` of every message)."""
-    signer = _sns(request).signer
+    signer = await _sns(request).signer_ready()
     if signer is None or cert_id != signer.cert_id:
         raise HTTPException(404, "no such certificate")
     return Response(signer.cert_pem, media_type="application/x-x509-ca-cert")

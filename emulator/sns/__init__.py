@@ -30,16 +30,10 @@ class SnsService:
         for kind in self.http.kinds():
             emulator.outbox.register(kind)
 
-    async def start(self) -> None:
-        await self.store.transaction(self._load_key)
-
-    def _load_key(self, uow: UnitOfWork) -> None:
-        stored = repo.get_signing_key(uow)
-        if stored is None:
-            stored = generate(uow.now)
-            repo.put_signing_key(uow, *stored)
-        self.signer = Signer(*stored)
-        self._key_saved = True
+    async def signer_ready(self) -> Signer:
+        """The signer, for callers outside a transaction (the certificate endpoint)."""
+        await self.store.transaction(self.ensure_key)
+        return self.signer
 
     def reset(self) -> None:
         # The wipe removed the key's row: keep signing with the same key and store it again on next use.
@@ -52,7 +46,18 @@ class SnsService:
         return self.signer.sign(doc, version)
 
     def ensure_key(self, uow: UnitOfWork) -> None:
-        if not self._key_saved and self.signer is not None:
+        """Load (or, the very first time, generate) the signing key, in the transaction that needs it.
+
+        Lazy: a run that never signs never pays for the RSA key or for importing ``cryptography``.
+        """
+        if self.signer is None:
+            stored = repo.get_signing_key(uow)
+            if stored is not None:
+                self._key_saved = True
+            else:
+                stored = generate(uow.now)
+            self.signer = Signer(*stored)
+        if not self._key_saved:
             repo.put_signing_key(uow, self.signer.key_pem, self.signer.cert_pem)
             uow.after_commit(self._mark_key_saved)
 

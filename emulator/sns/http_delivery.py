@@ -8,8 +8,6 @@ retryable, the message goes to the subscription's RedrivePolicy DLQ, or is dropp
 
 from __future__ import annotations
 
-import httpx
-
 from storage.db import UnitOfWork
 
 from ..errors import AwsError
@@ -28,13 +26,15 @@ class HttpDelivery:
 
     def __init__(self, svc):
         self.svc = svc
-        self._client: httpx.AsyncClient | None = None
+        self._client = None  # an httpx.AsyncClient, made (and httpx imported) on the first delivery
 
     def kinds(self) -> list[OutboxKind]:
         return [OutboxKind("sns.http", self.deliver, self.next_delay, self.dead_letter),
                 OutboxKind("sns.sqs", self.deliver_sqs, lambda payload, attempt, created: None, self.dead_letter)]
 
-    def client(self) -> httpx.AsyncClient:
+    def client(self):
+        import httpx
+
         if self._client is None or self._client.is_closed:
             self._client = httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False,
                                              limits=httpx.Limits(max_keepalive_connections=32))
@@ -46,6 +46,8 @@ class HttpDelivery:
             self._client = None
 
     async def deliver(self, payload: dict) -> Outcome:
+        import httpx
+
         try:
             response = await self.client().post(payload["url"], content=payload["body"].encode("utf-8"),
                                                  headers=payload["headers"])

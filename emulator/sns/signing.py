@@ -13,10 +13,6 @@ import base64
 import hashlib
 from datetime import datetime, timedelta, timezone
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
 
 NOTIFICATION_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 CONFIRMATION_FIELDS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type")
@@ -31,6 +27,12 @@ def canonical_string(doc: dict) -> str:
 
 def generate(now_ms: int) -> tuple[str, str]:
     """A fresh (private key PEM, certificate PEM) pair."""
+    # cryptography is imported on first use: it costs start-up time and memory a run without SNS never needs.
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com"),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Sluice")])
@@ -46,6 +48,8 @@ def generate(now_ms: int) -> tuple[str, str]:
 class Signer:
     def __init__(self, key_pem: str, cert_pem: str):
         self.key_pem, self.cert_pem = key_pem, cert_pem
+        from cryptography.hazmat.primitives import serialization
+
         self._key = serialization.load_pem_private_key(key_pem.encode(), password=None)
         self.cert_id = hashlib.md5(cert_pem.encode()).hexdigest()
 
@@ -53,6 +57,9 @@ class Signer:
         return base + CERT_PATH.format(id=self.cert_id)
 
     def sign(self, doc: dict, version: str = "1") -> str:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
         digest = hashes.SHA256() if version == "2" else hashes.SHA1()
         signature = self._key.sign(canonical_string(doc).encode("utf-8"), padding.PKCS1v15(), digest)
         return base64.b64encode(signature).decode()
