@@ -3,7 +3,6 @@
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -13,8 +12,8 @@ import pytest
 def _aws(url, *args):
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
            "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": ""}
-    exe = shutil.which("aws")
-    cmd = [exe] if exe else [sys.executable, "-m", "awscli"]
+    # The CLI installed beside this interpreter (the test extra), not whichever one is first on PATH.
+    cmd = [sys.executable, "-m", "awscli"]
     out = subprocess.run([*cmd, "--endpoint-url", url, "--output", "json", *args], env=env, capture_output=True,
                          text=True, timeout=60)
     return out
