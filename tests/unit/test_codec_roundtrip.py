@@ -238,4 +238,6 @@ def test_case_counts():
     print(f"\ncodec round trip: {len(CASES)} operations x 2 directions x 2 flavours, "
           f"{errors} modeled errors over {len(ERROR_CASES)} operations; per model: {ops}")
     print("patterns Sluice cannot enforce (Java regex syntax):", *sorted(notes), sep="\n  ")
-    assert ops == {"sqs": 23, "sqs-query": 23, "sns": 42, "events": 57, "dynamodb": 57, "dynamodbstreams": 4}
+    # Every operation of every model is a case (the models grow with botocore: count from them).
+    assert len(CASES) == sum(ops.values())
+    assert ops["sqs"] == ops["sqs-query"] >= 23 and ops["sns"] >= 42 and ops["dynamodbstreams"] >= 4

@@ -14,9 +14,13 @@ def _coverage_module():
 
 
 def test_readme_coverage_table_matches_the_registry():
+    """What Sluice implements must be what the README says (totals follow the installed botocore)."""
     coverage = _coverage_module()
     readme = (ROOT / "README.md").read_text()
-    assert coverage.table(coverage.rows()) in readme, "run: python3 scripts/coverage.py --readme README.md"
+    block = readme.split("<!-- coverage:start -->")[1].split("<!-- coverage:end -->")[0]
+    for service, implemented, _total in coverage.rows():
+        row = next((line for line in block.splitlines() if f"(`{service}`)" in line), "")
+        assert f"| {implemented} |" in row, f"{service}: run python3 scripts/coverage.py --readme README.md"
 
 
 def test_ci_runs_the_readme_test_command():
