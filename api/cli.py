@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
              settings.database_path, settings.clock)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                             access_log=False, lifespan="on", loop="auto", http="auto",
-                            ws="none")  # no WebSocket endpoints: skip importing the protocol stacks
+                            ws="none",  # no WebSocket endpoints: skip importing the protocol stacks
+                            proxy_headers=False)  # Sluice is called directly; trust no forwarded headers
     server = _Server(config, started)
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the handler that
     # was installed before it, so the process would die "by signal 15". A clean stop exits 0.

@@ -8,6 +8,7 @@ not implement yet as 501s, and a bug in Sluice as a 500 ``InternalFailure`` with
 from __future__ import annotations
 
 import logging
+import random
 import time
 import uuid
 from urllib.parse import parse_qsl
@@ -48,6 +49,8 @@ class Gateway:
         self.emulator = emulator
         self.default_account = default_account
         self.default_region = default_region
+        # Request ids need to be unique, not secret: uuid4() would read os.urandom on every call.
+        self._random = random.Random()
 
     async def __call__(self, scope, receive, send) -> None:
         body = bytearray()
@@ -72,7 +75,7 @@ class Gateway:
     async def handle(self, method: str, path: str, query_string: bytes, headers: dict[str, str], body: bytes,
                      endpoint: str, receive=None) -> Response:
         started = time.perf_counter()
-        request_id = str(uuid.uuid4())
+        request_id = str(uuid.UUID(int=self._random.getrandbits(128), version=4))
         target = headers.get("x-amz-target")
         route: Route | None = None
         protocol = "json" if target else "query"
