@@ -1,0 +1,2 @@
+-- One fixed request (BENCH_BODY with the BENCH_H_* headers), repeated for the run's duration.
+-- Counted by wrk itself: requests minus non-2xx/3xx responses.
