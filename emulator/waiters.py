@@ -1,8 +1,14 @@
 """Long-poll waiters: a receive with nothing to return sleeps on its queue's key until notified or due.
 
-``notify(key)`` is called after the commit that made something receivable (send, visibility reset,
-redrive). One Event per waiting call, so a waiter that leaves (timeout, client gone) costs nothing
-to the others and nothing is left behind.
+``notify(key, n)`` is called after the commit that made ``n`` messages receivable (send, visibility
+reset, redrive): it wakes the ``n`` longest-waiting callers of the key, not all of them, so a send
+to a queue with hundreds of long polls costs one receive, not hundreds. ``notify(key)`` (no count)
+wakes them all: for changes every waiter must look at again (a delay that moves the next visible
+time, a deleted queue), as does ``notify_all`` (clock advanced, reset).
+
+One Event per waiting call, so a waiter that leaves (timeout, client gone) costs nothing to the
+others. A waiter woken by a counted notify that leaves without looking (cancelled) passes its wake
+on to the next one, so the wake is not lost.
 
 A waiter looks (one transaction) before it waits, and a notify can land in between. So a caller
 takes ``mark()`` before looking and passes it to ``wait(..., since=mark)``: a notify for the key
@@ -12,7 +18,6 @@ after the mark ends the wait at once instead of being lost.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 
 from .clock import Clock
 
@@ -20,7 +25,8 @@ from .clock import Clock
 class Waiters:
     def __init__(self, clock: Clock):
         self.clock = clock
-        self._waiting: dict[object, set[asyncio.Event]] = defaultdict(set)
+        # key -> the waiting calls' events in arrival order (a dict as an ordered set)
+        self._waiting: dict[object, dict[asyncio.Event, None]] = {}
         self._generation = 0
         self._notified: dict[object, int] = {}  # key -> generation of its latest notify
         self._all = 0                             # generation of the latest notify_all
@@ -28,13 +34,20 @@ class Waiters:
     def mark(self) -> int:
         return self._generation
 
-    def notify(self, key: object) -> None:
+    def notify(self, key: object, n: int | None = None) -> None:
+        """Wake the ``n`` longest waiters of ``key`` (all of them if ``n`` is None)."""
         self._generation += 1
         self._notified[key] = self._generation
         events = self._waiting.get(key)
-        if events:
-            for event in events:
+        if not events:
+            return
+        woken = 0
+        for event in events:
+            if n is not None and woken >= n:
+                break
+            if not event.is_set():  # an already woken one that has not left yet does not count
                 event.set()
+                woken += 1
 
     def notify_all(self) -> None:
         self._generation += 1
@@ -56,11 +69,17 @@ class Waiters:
         if since is not None and max(self._notified.get(key, -1), self._all) > since:
             return True
         event = asyncio.Event()
-        events = self._waiting[key]
-        events.add(event)
+        events = self._waiting.setdefault(key, {})
+        events[event] = None
+        woken_but_gone = False
         try:
             return await self.clock.wait(event, deadline_ms)
+        except BaseException:
+            woken_but_gone = event.is_set()  # cancelled after a notify chose this waiter
+            raise
         finally:
-            events.discard(event)
-            if not events:
-                self._waiting.pop(key, None)
+            events.pop(event, None)
+            if not events and self._waiting.get(key) is events:
+                del self._waiting[key]
+            if woken_but_gone:
+                self.notify(key, 1)

@@ -52,6 +52,7 @@ def deleted_at(uow: UnitOfWork, account: str, region: str, name: str) -> int | N
 
 def purge(uow: UnitOfWork, queue_id: int) -> None:
     uow.conn.exec_driver_sql("DELETE FROM sqs_messages WHERE queue_id = ?", (queue_id,))
+    uow.conn.exec_driver_sql("DELETE FROM sqs_fifo_groups WHERE queue_id = ?", (queue_id,))
     uow.conn.exec_driver_sql("UPDATE sqs_queues SET purged_at = ? WHERE id = ?", (uow.now, queue_id))
 
 
@@ -59,6 +60,12 @@ def set_retention(uow: UnitOfWork, queue_id: int, retention_ms: int) -> None:
     """A new MessageRetentionPeriod applies to the messages already in the queue."""
     uow.conn.exec_driver_sql("UPDATE sqs_messages SET expires_at = sent_at + ? WHERE queue_id = ?",
                              (retention_ms, queue_id))
+
+
+def set_delay(uow: UnitOfWork, queue_id: int, delay_ms: int) -> None:
+    """A FIFO queue's new DelaySeconds applies to the messages not received yet."""
+    uow.conn.exec_driver_sql("UPDATE sqs_messages SET visible_at = sent_at + ? WHERE queue_id = ? "
+                             "AND receive_count = 0", (delay_ms, queue_id))
 
 
 def counts(uow: UnitOfWork, queue_id: int) -> tuple[int, int, int]:
@@ -84,6 +91,53 @@ def insert_messages(uow: UnitOfWork, rows: list[tuple]) -> None:
         uow.conn.exec_driver_sql(_INSERT, rows[0])
     else:
         uow.conn.exec_driver_sql(_INSERT, rows)
+    heads: dict[tuple, int] = {}
+    for row in rows:
+        if row[14] is not None:  # FIFO: sequence numbers only grow, so only a new group gets a head
+            heads.setdefault((row[0], row[12]), row[14])
+    for (queue_id, group_id), seq in heads.items():
+        _note_group(uow, queue_id, group_id, seq)
+
+
+# --- FIFO group heads -------------------------------------------------------------------------
+
+def _note_group(uow: UnitOfWork, queue_id: int, group_id: str, seq: int) -> None:
+    """A FIFO message was added with sequence number ``seq`` (the highest yet)."""
+    uow.conn.exec_driver_sql(
+        "INSERT INTO sqs_fifo_groups (queue_id, group_id, head_seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        (queue_id, group_id, seq))
+
+
+def _refresh_group(uow: UnitOfWork, queue_id: int, group_id: str) -> None:
+    """A FIFO message of the group left: its head may be the next message now, or the group gone."""
+    head = uow.conn.exec_driver_sql(
+        "SELECT MIN(seq) FROM sqs_messages WHERE queue_id = ? AND group_id = ? AND seq IS NOT NULL",
+        (queue_id, group_id)).scalar()
+    if head is None:
+        uow.conn.exec_driver_sql("DELETE FROM sqs_fifo_groups WHERE queue_id = ? AND group_id = ?",
+                                 (queue_id, group_id))
+    else:
+        uow.conn.exec_driver_sql("UPDATE sqs_fifo_groups SET head_seq = ? WHERE queue_id = ? AND group_id = ?",
+                                 (head, queue_id, group_id))
+
+
+def _refresh_all_groups(uow: UnitOfWork) -> None:
+    uow.conn.exec_driver_sql(
+        "UPDATE sqs_fifo_groups SET head_seq = COALESCE((SELECT MIN(m.seq) FROM sqs_messages m WHERE "
+        "m.queue_id = sqs_fifo_groups.queue_id AND m.group_id = sqs_fifo_groups.group_id AND m.seq IS NOT NULL), "
+        "-1)")
+    uow.conn.exec_driver_sql("DELETE FROM sqs_fifo_groups WHERE head_seq = -1")
+
+
+def rebuild_fifo_groups(uow: UnitOfWork) -> None:
+    """Derive the group heads from the messages (at start: also for a database written before them)."""
+    uow.conn.exec_driver_sql(
+        "CREATE INDEX IF NOT EXISTS ix_sqs_messages_fifo_group ON sqs_messages (queue_id, group_id, seq) "
+        "WHERE seq IS NOT NULL")
+    uow.conn.exec_driver_sql("DELETE FROM sqs_fifo_groups")
+    uow.conn.exec_driver_sql(
+        "INSERT INTO sqs_fifo_groups (queue_id, group_id, head_seq) SELECT queue_id, group_id, MIN(seq) "
+        "FROM sqs_messages WHERE seq IS NOT NULL GROUP BY queue_id, group_id")
 
 
 def find_duplicate(uow: UnitOfWork, queue_id: int, scope: str, dedup_id: str) -> tuple[str, int] | None:
@@ -112,32 +166,42 @@ def receive_visible(uow: UnitOfWork, queue_id: int, visible_at: int, limit: int)
         f"RETURNING {MESSAGE_COLUMNS}", (visible_at, now, now, queue_id, now, now, limit)).all()
 
 
-def visible_candidates(uow: UnitOfWork, queue_id: int, limit: int, skip: int = 0) -> list:
-    """(id, receive_count) of receivable messages, oldest visibility first."""
+def visible_candidates(uow: UnitOfWork, queue_id: int, limit: int, exclude: list[int] = ()) -> list:
+    """(id, receive_count) of receivable messages, oldest visibility first, except the ``exclude`` rows."""
+    now = uow.now
+    sql = "SELECT id, receive_count FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? AND expires_at > ?"
+    if exclude:
+        sql += f" AND id NOT IN ({', '.join('?' * len(exclude))})"
+    return uow.conn.exec_driver_sql(sql + " ORDER BY visible_at LIMIT ?",
+                                    (queue_id, now, now, *exclude, limit)).all()
+
+
+def fifo_inflight_groups(uow: UnitOfWork, queue_id: int) -> set[str]:
+    """Groups with a message in flight (their messages cannot be received now)."""
+    now = uow.now
+    return {row[0] for row in uow.conn.exec_driver_sql(
+        "SELECT DISTINCT group_id FROM sqs_messages WHERE queue_id = ? AND visible_at > ? AND receive_count > 0 "
+        "AND expires_at > ? AND seq IS NOT NULL", (queue_id, now, now))}
+
+
+def fifo_groups(uow: UnitOfWork, queue_id: int):
+    """(group_id) of the queue's groups, by the sequence number of their first message (a cursor)."""
+    return uow.conn.exec_driver_sql(
+        "SELECT group_id FROM sqs_fifo_groups WHERE queue_id = ? ORDER BY head_seq", (queue_id,))
+
+
+def fifo_group_messages(uow: UnitOfWork, queue_id: int, group_id: str):
+    """(id, seq, visible_at, receive_count) of a group's unexpired messages in order (a cursor)."""
+    return uow.conn.exec_driver_sql(
+        "SELECT id, seq, visible_at, receive_count FROM sqs_messages WHERE queue_id = ? AND group_id = ? "
+        "AND seq IS NOT NULL AND expires_at > ? ORDER BY seq", (queue_id, group_id, uow.now))
+
+
+def any_visible(uow: UnitOfWork, queue_id: int) -> bool:
     now = uow.now
     return uow.conn.exec_driver_sql(
-        "SELECT id, receive_count FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? AND expires_at > ? "
-        "ORDER BY visible_at LIMIT ? OFFSET ?", (queue_id, now, now, limit, skip)).all()
-
-
-def fifo_unavailable(uow: UnitOfWork, queue_id: int) -> list:
-    """(group_id, seq, receive_count) of the unexpired messages that cannot be received now."""
-    now = uow.now
-    return uow.conn.exec_driver_sql(
-        "SELECT group_id, seq, receive_count FROM sqs_messages WHERE queue_id = ? AND visible_at > ? "
-        "AND expires_at > ?", (queue_id, now, now)).all()
-
-
-def fifo_candidates(uow: UnitOfWork, queue_id: int, blocked_groups: list[str]):
-    """Receivable FIFO messages in sequence order, skipping groups with a message in flight (a cursor)."""
-    now = uow.now
-    sql = ("SELECT id, group_id, seq, receive_count FROM sqs_messages WHERE queue_id = ? AND seq IS NOT NULL "
-           "AND visible_at <= ? AND expires_at > ?")
-    params: list = [queue_id, now, now]
-    if blocked_groups:
-        sql += f" AND group_id NOT IN ({', '.join('?' * len(blocked_groups))})"
-        params += blocked_groups
-    return uow.conn.exec_driver_sql(sql + " ORDER BY seq", tuple(params))
+        "SELECT 1 FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? AND expires_at > ? LIMIT 1",
+        (queue_id, now, now)).first() is not None
 
 
 def mark_received(uow: UnitOfWork, ids: list[int], visible_at: int) -> list:
@@ -168,7 +232,13 @@ def move_message(uow: UnitOfWork, row_id: int, target_queue_id: int, *, expires_
         "CASE WHEN ? THEN 0 ELSE receive_count END, CASE WHEN ? THEN NULL ELSE first_receive_at END, "
         "received_at, group_id, dedup_id, ?, ? FROM sqs_messages WHERE id = ?",
         (target_queue_id, visible_at, expires_at, retention_ms, reset_count, reset_count, seq, source_arn, row_id))
-    uow.conn.exec_driver_sql("DELETE FROM sqs_messages WHERE id = ?", (row_id,))
+    gone = uow.conn.exec_driver_sql("DELETE FROM sqs_messages WHERE id = ? RETURNING queue_id, group_id, seq",
+                                    (row_id,)).first()
+    if gone is not None and gone[1] is not None:
+        if seq is not None:
+            _note_group(uow, target_queue_id, gone[1], seq)
+        if gone[2] is not None:
+            _refresh_group(uow, gone[0], gone[1])
 
 
 def get_attempt(uow: UnitOfWork, queue_id: int, attempt_id: str) -> list | None:
@@ -200,8 +270,12 @@ def message_state(uow: UnitOfWork, queue_id: int, row_id: int, message_id: str):
 
 
 def delete_message(uow: UnitOfWork, queue_id: int, row_id: int, message_id: str) -> int:
-    return uow.conn.exec_driver_sql("DELETE FROM sqs_messages WHERE id = ? AND queue_id = ? AND message_id = ?",
-                                    (row_id, queue_id, message_id)).rowcount
+    gone = uow.conn.exec_driver_sql(
+        "DELETE FROM sqs_messages WHERE id = ? AND queue_id = ? AND message_id = ? RETURNING group_id, seq",
+        (row_id, queue_id, message_id)).all()
+    if gone and gone[0][1] is not None:
+        _refresh_group(uow, queue_id, gone[0][0])
+    return len(gone)
 
 
 def set_visible_at(uow: UnitOfWork, row_id: int, visible_at: int) -> None:
@@ -222,6 +296,8 @@ def next_expiry(uow: UnitOfWork) -> int | None:
 def delete_expired(uow: UnitOfWork) -> int:
     now = uow.now
     removed = uow.conn.exec_driver_sql("DELETE FROM sqs_messages WHERE expires_at <= ?", (now,)).rowcount
+    if removed:
+        _refresh_all_groups(uow)
     uow.conn.exec_driver_sql("DELETE FROM sqs_dedup WHERE expires_at <= ?", (now,))
     uow.conn.exec_driver_sql("DELETE FROM sqs_receive_attempts WHERE expires_at <= ?", (now,))
     uow.conn.exec_driver_sql("DELETE FROM sqs_deleted_queues WHERE deleted_at + 60000 <= ?", (now,))

@@ -49,6 +49,7 @@ class Sqs(QueueOps, MessageOps, ReceiveOps, RedriveOps, MoveTaskOps):
             queue = Queue.from_row(row)
             self._queues[queue.key] = queue
         self._last_seq = db.max_seq(uow)
+        db.rebuild_fifo_groups(uow)
         self.retention.forget()
 
     def reset(self) -> None:
@@ -87,10 +88,15 @@ class Sqs(QueueOps, MessageOps, ReceiveOps, RedriveOps, MoveTaskOps):
         self._last_seq = max(self._last_seq + 1, now * 1_000_000)
         return self._last_seq
 
-    def wake(self, uow, queue: Queue) -> None:
-        """Let long polls on ``queue`` look again once this transaction commits."""
+    def wake(self, uow, queue: Queue, n: int | None = None) -> None:
+        """Once this transaction commits, let ``n`` long polls on ``queue`` look again (None: all).
+
+        ``n`` is how many messages became receivable now; all waiters are woken when the next
+        visible time may have moved earlier (a delayed send, a shorter visibility timeout), so
+        that each recomputes how long it sleeps.
+        """
         key = ("sqs", queue.id)
-        uow.after_commit(lambda: self.waiters.notify(key))
+        uow.after_commit(lambda: self.waiters.notify(key, n))
 
     # --- for other services (SNS, EventBridge): inside the caller's transaction -----------------
 

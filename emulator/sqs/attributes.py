@@ -149,6 +149,8 @@ def _redrive_policy(value: str, *, fifo: bool, source_arn: str, lookup: Callable
     parts = target.split(":") if isinstance(target, str) else []
     if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sqs":
         raise invalid_value(value, "RedrivePolicy", "Only SQS queues are valid resources for deadLetterTargetArn.")
+    if target == source_arn:
+        raise invalid_value(value, "RedrivePolicy", "Dead-letter target can't be the source queue itself.")
     dlq = lookup(target) if parse_arn(target) else None
     if dlq is None:
         raise invalid_value(value, "RedrivePolicy", "Dead letter target does not exist.")

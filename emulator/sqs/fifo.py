@@ -3,6 +3,12 @@
 A message is eligible when it is receivable, no message of its group is in flight, and no earlier
 message of its group is still delayed. Eligible messages are taken in sequence order, so a group's
 messages come in send (and batch) order, several of one group in one receive if they are next.
+
+The receive walks group heads (``sqs_fifo_groups``, by the sequence number of each group's first
+message), skipping the groups with a message in flight at the cost of one row each, then reads the
+first messages of the groups it can take from. So its cost does not grow with a blocked group's
+depth. Only the first ``limit`` groups that give something can hold the ``limit`` lowest eligible
+sequence numbers, so the walk stops there.
 """
 
 from __future__ import annotations
@@ -12,28 +18,46 @@ from storage import sqs as db
 from .model import Queue
 
 
-def select(uow, queue: Queue, limit: int, dead_letter) -> tuple[list[int], list[int]]:
-    """(row ids to deliver, row ids to dead-letter) for one receive; ``dead_letter`` is the DLQ or None."""
-    blocked: set[str] = set()
-    delayed_from: dict[str, int] = {}
-    for group, seq, receive_count in db.fifo_unavailable(uow, queue.id):
-        if receive_count > 0:
-            blocked.add(group)
-        elif seq is not None and (group not in delayed_from or seq < delayed_from[group]):
-            delayed_from[group] = seq
-    take: list[int] = []
+def select(uow, queue: Queue, limit: int, dead_letter) -> tuple[list[int], list[int], bool]:
+    """(row ids to deliver, row ids to dead-letter, whether more may be eligible) for one receive.
+
+    ``dead_letter`` is the DLQ or None.
+    """
+    now = uow.now
+    blocked = db.fifo_inflight_groups(uow, queue.id)
+    eligible: list[tuple[int, int]] = []   # (seq, row id)
     moves: list[int] = []
-    cursor = db.fifo_candidates(uow, queue.id, sorted(blocked))
+    giving = 0
+    more = False
+    groups = db.fifo_groups(uow, queue.id)
     try:
-        for row_id, group, seq, receive_count in cursor:
-            if group in delayed_from and seq > delayed_from[group]:
+        for (group,) in groups:
+            if group in blocked:
                 continue
-            if dead_letter is not None and receive_count >= queue.max_receive_count:
-                moves.append(row_id)
-                continue
-            take.append(row_id)
-            if len(take) >= limit:
+            if giving >= limit:
+                more = True
                 break
+            taken = 0
+            rows = db.fifo_group_messages(uow, queue.id, group)
+            try:
+                for row_id, seq, visible_at, receive_count in rows:
+                    if visible_at > now:  # delayed (or, defensively, in flight): the rest of the group waits
+                        break
+                    if dead_letter is not None and receive_count >= queue.max_receive_count:
+                        moves.append(row_id)
+                        continue
+                    if taken >= limit:
+                        more = True
+                        break
+                    eligible.append((seq, row_id))
+                    taken += 1
+            finally:
+                rows.close()
+            if taken:
+                giving += 1
     finally:
-        cursor.close()
-    return take, moves
+        groups.close()
+    eligible.sort()
+    if len(eligible) > limit:
+        more = True
+    return [row_id for _, row_id in eligible[:limit]], moves, more

@@ -191,7 +191,10 @@ class MessageOps:
         if rows:
             db.insert_messages(uow, rows)
             self.retention.note(uow, expires_at)
-            self.wake(uow, queue)
+            delayed = any(row[10] > now for row in rows)
+            # One long poll per receivable message; with a delay, all of them (each sleeps until the
+            # next visible time, which this send may have moved earlier).
+            self.wake(uow, queue, None if delayed else len(rows))
         return results
 
     @staticmethod
@@ -253,7 +256,8 @@ class MessageOps:
             if state is not None and (state[0] <= uow.now or state[1] != receipt.receive_count):
                 raise invalid_value(handle, "ReceiptHandle", "The receipt handle has expired.")
         # A standard queue deletes with any receipt handle of the message, as SQS does in practice.
-        db.delete_message(uow, queue.id, receipt.row_id, receipt.message_id)
+        if db.delete_message(uow, queue.id, receipt.row_id, receipt.message_id) and queue.fifo:
+            self.wake(uow, queue, 1)  # its group is no longer blocked: the next message may be receivable
 
     async def delete_message_batch(self, caller: Caller, params: dict) -> dict:
         return await self.store.transaction(self._delete_batch_txn, caller, params)

@@ -149,7 +149,7 @@ class MoveTaskOps:
         messages_db.move_message(uow, row_id, target.id, expires_at=expires_at, retention_ms=target.retention_ms,
                                  seq=seq, source_arn=None, visible_at=now, reset_count=True)
         self.retention.note(uow, expires_at if expires_at is not None else now)
-        self.wake(uow, target)
+        self.wake(uow, target, 1)
 
 
 class MoveTaskRunner:

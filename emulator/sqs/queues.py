@@ -164,13 +164,15 @@ class QueueOps:
             else:
                 updated[key] = value
         db.update_queue_attributes(uow, queue.id, updated)
-        old_retention = queue.retention_ms
+        old_retention, old_delay = queue.retention_ms, queue.delay
         queue.attributes = updated
         queue.modified_at = uow.now
         queue.refresh()
         if queue.retention_ms != old_retention:
             db.set_retention(uow, queue.id, queue.retention_ms)
             self.retention.forget()
+        if queue.fifo and queue.delay != old_delay:
+            db.set_delay(uow, queue.id, queue.delay * 1000)  # retroactive for FIFO queues only (SQS DG)
         self.wake(uow, queue)
 
     # --- tags -------------------------------------------------------------------------------------

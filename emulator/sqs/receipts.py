@@ -28,11 +28,21 @@ def encode_receipt(queue_id: int, row_id: int, receive_count: int, message_id: s
     return base64.urlsafe_b64encode(raw.encode("ascii")).decode("ascii")
 
 
+_MAX_DIGITS = 18  # every integer in a handle fits SQLite's signed 64 bits (a crafted one must not overflow)
+
+
+def _is_number(text: str) -> bool:
+    return 0 < len(text) <= _MAX_DIGITS and text.isascii() and text.isdigit()
+
+
 def decode_receipt(handle: str, queue: Queue) -> Receipt:
     try:
         parts = base64.urlsafe_b64decode(handle.encode("ascii")).decode("ascii").split(":")
-        receipt = Receipt(int(parts[0]), int(parts[1]), int(parts[2]), parts[3])
-        valid = len(parts) == 5 and receipt.queue_id == queue.id
+        numbers = parts[:3]
+        valid = len(parts) == 5 and all(_is_number(n) for n in numbers)
+        if valid:
+            receipt = Receipt(int(parts[0]), int(parts[1]), int(parts[2]), parts[3])
+            valid = receipt.queue_id == queue.id
     except (ValueError, IndexError, UnicodeError, binascii.Error):
         valid = False
     if not valid:

@@ -81,18 +81,26 @@ class ReceiveOps:
         if attempt:
             cached = db.get_attempt(uow, queue.id, attempt)
             if cached is not None:
-                return self._retry_attempt(uow, queue, cached, visible_at, selection), queue, None
+                replayed = self._retry_attempt(uow, queue, cached, visible_at, selection)
+                if replayed:
+                    return replayed, queue, None
+                # nothing of that batch is left to replay: a fresh receive under the same attempt id
         dlq = self.queue_by_arn(queue.redrive_target) if queue.max_receive_count else None
+        if dlq is not None and dlq.id == queue.id:
+            dlq = None  # never accepted (see attributes); moving a message into its own queue would never end
+        more = False
         if queue.fifo:
-            take, moves = fifo.select(uow, queue, limit, dlq)
+            take, moves, more = fifo.select(uow, queue, limit, dlq)
             for row_id in moves:
                 self.dead_letter(uow, queue, dlq, row_id)
             rows = db.mark_received(uow, take, visible_at) if take else []
             rows.sort(key=lambda r: r.seq)
         elif dlq is not None:
-            rows = []
+            # One call is one delivery per message: rows taken here (receivable again at once with
+            # VisibilityTimeout=0) are not looked at again.
+            rows, seen = [], []
             while len(rows) < limit:
-                candidates = db.visible_candidates(uow, queue.id, limit - len(rows))
+                candidates = db.visible_candidates(uow, queue.id, limit - len(rows), seen)
                 if not candidates:
                     break
                 take = []
@@ -101,20 +109,25 @@ class ReceiveOps:
                         self.dead_letter(uow, queue, dlq, row_id)
                     else:
                         take.append(row_id)
+                        seen.append(row_id)
                 if take:
                     rows += db.mark_received(uow, take, visible_at)
+            more = len(rows) >= limit
         else:
             rows = db.receive_visible(uow, queue.id, visible_at, limit)
+            more = len(rows) >= limit
         messages, handles = [], []
         for row in rows:
             handle = encode_receipt(queue.id, row.id, row.receive_count, row.message_id)
             messages.append(self.message_out(row, queue, handle, selection))
             handles.append([row.id, row.message_id, handle])
-        if attempt:
+        if attempt and handles:  # an empty answer is not replayed: a retry looks again
             db.put_attempt(uow, queue.id, attempt, handles, uow.now + ATTEMPT_WINDOW_MS)
             self.retention.note(uow, uow.now + ATTEMPT_WINDOW_MS)
         if visible_at <= uow.now and rows:
-            self.wake(uow, queue)  # received with VisibilityTimeout=0: still receivable by others
+            self.wake(uow, queue, len(rows))  # received with VisibilityTimeout=0: still receivable by others
+        elif more and (queue.fifo or db.any_visible(uow, queue.id)):
+            self.wake(uow, queue, 1)  # a full batch with more left: the next long poll takes the rest
         next_visible = None if messages else db.next_visible_at(uow, queue.id)
         return messages, queue, next_visible
 
@@ -189,13 +202,19 @@ class ReceiveOps:
             raise InvalidParameterValue(f"Value {handle} for parameter ReceiptHandle is invalid. Reason: Message "
                                         "does not exist or is not available for visibility timeout change.")
         visible_at, receive_count, received_at, _ = state
+        if queue.fifo and receive_count != receipt.receive_count:
+            # As for DeleteMessage: a FIFO handle dies with its receive (the message may be someone else's now).
+            raise invalid_value(handle, "ReceiptHandle", "The receipt handle has expired.")
         if visible_at <= uow.now or receive_count == 0:
             raise MessageNotInflight("The message referred to isn't in flight.")
         if received_at is not None and uow.now + timeout * 1000 > received_at + MAX_VISIBILITY_S * 1000:
             raise invalid_value(timeout, "VisibilityTimeout", "Total VisibilityTimeout for the message is beyond "
                                 "the limit [43200 seconds]")
         db.set_visible_at(uow, receipt.row_id, uow.now + timeout * 1000)
-        self.wake(uow, queue)  # a shorter timeout moves the next visible time: let waiters recompute
+        if timeout == 0:
+            self.wake(uow, queue, 1)  # receivable now (for FIFO, its group too)
+        elif uow.now + timeout * 1000 < visible_at:
+            self.wake(uow, queue)  # the next visible time moved earlier: let every waiter recompute its sleep
 
     async def change_message_visibility_batch(self, caller: Caller, params: dict) -> dict:
         return await self.store.transaction(self._change_visibility_batch_txn, caller, params)

@@ -25,7 +25,7 @@ class RedriveOps:
         db.move_message(uow, row_id, dlq.id, expires_at=expires_at, retention_ms=dlq.retention_ms, seq=seq,
                         source_arn=source.arn, visible_at=now)
         self.retention.note(uow, expires_at if expires_at is not None else now)
-        self.wake(uow, dlq)
+        self.wake(uow, dlq, 1)
 
     async def list_dead_letter_source_queues(self, caller: Caller, params: dict) -> dict:
         return await self.store.read(self._dlq_sources_txn, caller, params)

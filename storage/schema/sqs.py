@@ -65,6 +65,20 @@ Index("ix_sqs_messages_visible", sqs_messages.c.queue_id, sqs_messages.c.visible
 Index("ix_sqs_messages_expires", sqs_messages.c.expires_at)
 Index("ix_sqs_messages_fifo", sqs_messages.c.queue_id, sqs_messages.c.seq,
       sqlite_where=sqs_messages.c.seq.isnot(None))
+Index("ix_sqs_messages_fifo_group", sqs_messages.c.queue_id, sqs_messages.c.group_id, sqs_messages.c.seq,
+      sqlite_where=sqs_messages.c.seq.isnot(None))
+
+# FIFO message groups present in a queue and the sequence number of each one's first message: a
+# receive walks group heads, so a deep group whose head is in flight costs one row, not its depth.
+# Kept by the storage functions that insert, move and delete FIFO messages; rebuilt at start.
+sqs_fifo_groups = Table(
+    "sqs_fifo_groups", metadata,
+    Column("queue_id", Integer, ForeignKey("sqs_queues.id", ondelete="CASCADE"), nullable=False),
+    Column("group_id", String, nullable=False),
+    Column("head_seq", Integer, nullable=False),
+    PrimaryKeyConstraint("queue_id", "group_id"),
+)
+Index("ix_sqs_fifo_groups_head", sqs_fifo_groups.c.queue_id, sqs_fifo_groups.c.head_seq)
 
 # FIFO deduplication window: (queue, scope = '' or the group id, deduplication id) -> the original.
 sqs_dedup = Table(

@@ -33,3 +33,52 @@ async def test_notify_all_after_mark_counts_for_every_key():
     mark = waiters.mark()
     waiters.notify_all()
     assert await asyncio.wait_for(waiters.wait("anything", 60_000, since=mark), 1) is True
+
+
+async def _settle():
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_counted_notify_wakes_the_longest_waiters_only():
+    clock = FakeClock(0, real_cap=False)
+    waiters = Waiters(clock)
+    tasks = []
+    for _ in range(3):
+        tasks.append(asyncio.ensure_future(waiters.wait("q", 60_000)))
+        await _settle()
+    waiters.notify("q", 1)
+    assert await asyncio.wait_for(tasks[0], 1) is True
+    await _settle()
+    assert not tasks[1].done() and not tasks[2].done() and waiters.count("q") == 2
+    waiters.notify("q", 5)  # more than are waiting: all of them, harmless
+    assert await asyncio.wait_for(asyncio.gather(tasks[1], tasks[2]), 1) == [True, True]
+    assert waiters.count() == 0
+
+
+async def test_a_woken_waiter_that_has_not_left_yet_does_not_absorb_the_next_wake():
+    waiters = Waiters(FakeClock(0, real_cap=False))
+    first = asyncio.ensure_future(waiters.wait("q", 60_000))
+    await _settle()
+    second = asyncio.ensure_future(waiters.wait("q", 60_000))
+    await _settle()
+    waiters.notify("q", 1)
+    waiters.notify("q", 1)  # before the first one has run: the second one is woken
+    assert await asyncio.wait_for(asyncio.gather(first, second), 1) == [True, True]
+
+
+async def test_a_woken_waiter_that_leaves_passes_its_wake_on():
+    clock = FakeClock(0, real_cap=False)
+    waiters = Waiters(clock)
+    first = asyncio.ensure_future(waiters.wait("q", 60_000))
+    await _settle()
+    second = asyncio.ensure_future(waiters.wait("q", 60_000))
+    await _settle()
+    waiters.notify("q", 1)
+    first.cancel()  # e.g. its client went away before it could look
+    try:
+        await first
+    except asyncio.CancelledError:
+        pass
+    assert await asyncio.wait_for(second, 1) is True
+    assert waiters.count() == 0
