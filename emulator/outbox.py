@@ -48,6 +48,9 @@ class OutboxRunner:
         self.lease_ms = lease_ms
         self.batch = batch
         self.kinds: dict[str, OutboxKind] = {}
+        # Rows whose attempt runs in this process: never claimed again while it runs, even past the lease.
+        # Empty after a restart, so a crash mid-delivery is still retried once the lease ends.
+        self._inflight: set[int] = set()
 
     def register(self, kind: OutboxKind) -> None:
         self.kinds[kind.name] = kind
@@ -60,14 +63,21 @@ class OutboxRunner:
         return row_id
 
     async def next_due(self) -> int | None:
-        return await self.store.read(repo.next_due)
+        return await self.store.read(repo.next_due, frozenset(self._inflight))
 
     async def run_due(self, now: int) -> None:
-        rows = await self.store.transaction(repo.claim_due, self.batch, self.lease_ms)
+        rows = await self.store.transaction(repo.claim_due, self.batch, self.lease_ms, frozenset(self._inflight))
         for row in rows:
+            self._inflight.add(row["id"])
             self.scheduler.spawn(self._attempt(row))
 
     async def _attempt(self, row: dict) -> None:
+        try:
+            await self._deliver_and_settle(row)
+        finally:
+            self._inflight.discard(row["id"])
+
+    async def _deliver_and_settle(self, row: dict) -> None:
         kind = self.kinds.get(row["kind"])
         if kind is None:
             log.error("outbox row %s has unknown kind %r; left for its lease", row["id"], row["kind"])
@@ -77,22 +87,47 @@ class OutboxRunner:
         except Exception as exc:  # a bug in a handler is a failed attempt, not a lost delivery
             log.exception("delivery %s to %s raised", row["kind"], row["target"])
             outcome = Outcome(False, f"{type(exc).__name__}: {exc}")
-        await self.store.transaction(self._settle, kind, row, outcome)
+        try:
+            await self.store.transaction(self._settle, kind, row, outcome)
+            return
+        except Exception as exc:
+            # Left leased, the row would be delivered again after every lease, forever: give it up instead.
+            log.exception("settling delivery %s to %s raised; giving it up", row["kind"], row["target"])
+            error = f"{outcome.error or 'delivered'}; settling failed: {type(exc).__name__}: {exc}"
+        try:
+            await self.store.transaction(self._give_up, kind, row, error)
+        except Exception:
+            log.exception("dead-lettering delivery %s to %s raised; dropping it", row["kind"], row["target"])
+            try:
+                await self.store.transaction(self._give_up, None, row, error)
+            except Exception:  # the store itself fails: nothing better than the lease is left
+                log.exception("dropping delivery %s to %s raised; left for its lease", row["kind"], row["target"])
 
     @staticmethod
-    def _settle(uow: UnitOfWork, kind: OutboxKind, row: dict, outcome: Outcome) -> None:
+    def _common(row: dict) -> dict:
+        return dict(kind=row["kind"], target=row["target"], message_id=row["message_id"], attempt=row["attempts"],
+                    outbox_id=row["id"])
+
+    @classmethod
+    def _settle(cls, uow: UnitOfWork, kind: OutboxKind, row: dict, outcome: Outcome) -> None:
+        # Every write is conditional on the row still being at this attempt: a stale attempt (its row claimed
+        # again meanwhile, e.g. by a process that took over after the lease) neither settles nor logs.
         attempt = row["attempts"]
-        common = dict(kind=row["kind"], target=row["target"], message_id=row["message_id"], attempt=attempt,
-                      outbox_id=row["id"])
         if outcome.ok:
-            repo.remove(uow, row["id"])
-            repo.log_attempt(uow, status="delivered", error=None, **common)
+            if repo.remove(uow, row["id"], attempts=attempt):
+                repo.log_attempt(uow, status="delivered", error=None, **cls._common(row))
             return
         delay = kind.next_delay(row["payload"], attempt, row["created_at"]) if outcome.retryable else None
         if delay is not None:
-            repo.reschedule(uow, row["id"], uow.now + max(0, int(delay)))
-            repo.log_attempt(uow, status="retrying", error=outcome.error, **common)
+            if repo.reschedule(uow, row["id"], uow.now + max(0, int(delay)), attempts=attempt):
+                repo.log_attempt(uow, status="retrying", error=outcome.error, **cls._common(row))
             return
-        repo.remove(uow, row["id"])
-        status = kind.dead_letter(uow, row["payload"], outcome.error or "")
-        repo.log_attempt(uow, status=status, error=outcome.error, **common)
+        cls._give_up(uow, kind, row, outcome.error or "")
+
+    @classmethod
+    def _give_up(cls, uow: UnitOfWork, kind: OutboxKind | None, row: dict, error: str) -> None:
+        """Remove the row and hand it to the kind's dead-letter callback (``kind=None``: just drop it)."""
+        if not repo.remove(uow, row["id"], attempts=row["attempts"]):
+            return
+        status = kind.dead_letter(uow, row["payload"], error) if kind is not None else "dropped"
+        repo.log_attempt(uow, status=status, error=error or None, **cls._common(row))

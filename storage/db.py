@@ -117,6 +117,10 @@ class Store:
         before the one COMMIT: a 200 still means committed.
         """
         conn = self._conn
+        if conn.connection.driver_connection.in_transaction:
+            # A COMMIT that failed (a deferred constraint, SQLITE_BUSY/FULL) leaves SQLite's transaction open;
+            # SQLAlchemy considers it over, so end it here or every later BEGIN fails.
+            conn.connection.driver_connection.execute("ROLLBACK")
         with conn.begin():
             if len(batch) == 1:
                 item = batch[0]

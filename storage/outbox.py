@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, text
 
 from .db import UnitOfWork
 from .schema import delivery_log, outbox
@@ -18,15 +18,27 @@ def enqueue(uow: UnitOfWork, kind: str, target: str, payload: dict, *, due_at: i
     return result.inserted_primary_key[0]
 
 
-def next_due(uow: UnitOfWork) -> int | None:
-    return uow.conn.execute(select(func.min(outbox.c.due_at))).scalar()
+def _not_in(query, exclude):
+    """Rows other than ``exclude`` (ids in flight in this process): one JSON parameter, whatever its size."""
+    if not exclude:
+        return query
+    ids = select(text("value")).select_from(func.json_each(bindparam("exclude", json.dumps(sorted(exclude)))))
+    return query.where(outbox.c.id.not_in(ids.scalar_subquery()))
 
 
-def claim_due(uow: UnitOfWork, limit: int, lease_ms: int) -> list[dict]:
-    """Due rows, each pushed to ``now + lease_ms`` so that a crash mid-delivery retries it after the lease."""
-    rows = uow.conn.execute(
-        select(outbox).where(outbox.c.due_at <= uow.now).order_by(outbox.c.due_at, outbox.c.id).limit(limit)
-    ).mappings().all()
+def next_due(uow: UnitOfWork, exclude: frozenset[int] | set[int] = frozenset()) -> int | None:
+    return uow.conn.execute(_not_in(select(func.min(outbox.c.due_at)), exclude)).scalar()
+
+
+def claim_due(uow: UnitOfWork, limit: int, lease_ms: int,
+              exclude: frozenset[int] | set[int] = frozenset()) -> list[dict]:
+    """Due rows, each pushed to ``now + lease_ms`` so that a crash mid-delivery retries it after the lease.
+
+    ``exclude``: rows whose attempt is still running here; their lease may have run out (a fake clock moved
+    past it) but claiming them again would POST the same attempt twice.
+    """
+    query = select(outbox).where(outbox.c.due_at <= uow.now).order_by(outbox.c.due_at, outbox.c.id).limit(limit)
+    rows = uow.conn.execute(_not_in(query, exclude)).mappings().all()
     if rows:
         ids = [r["id"] for r in rows]
         uow.conn.execute(outbox.update().where(outbox.c.id.in_(ids)).values(
@@ -34,12 +46,20 @@ def claim_due(uow: UnitOfWork, limit: int, lease_ms: int) -> list[dict]:
     return [{**r, "payload": json.loads(r["payload"]), "attempts": r["attempts"] + 1} for r in rows]
 
 
-def reschedule(uow: UnitOfWork, row_id: int, due_at: int) -> None:
-    uow.conn.execute(outbox.update().where(outbox.c.id == row_id).values(due_at=due_at))
+def reschedule(uow: UnitOfWork, row_id: int, due_at: int, *, attempts: int | None = None) -> bool:
+    """Move a row's next attempt; with ``attempts``, only if no later claim took the row (False if one did)."""
+    query = outbox.update().where(outbox.c.id == row_id)
+    if attempts is not None:
+        query = query.where(outbox.c.attempts == attempts)
+    return uow.conn.execute(query.values(due_at=due_at)).rowcount > 0
 
 
-def remove(uow: UnitOfWork, row_id: int) -> None:
-    uow.conn.execute(outbox.delete().where(outbox.c.id == row_id))
+def remove(uow: UnitOfWork, row_id: int, *, attempts: int | None = None) -> bool:
+    """Delete a row; with ``attempts``, only if no later claim took the row (False if one did)."""
+    query = outbox.delete().where(outbox.c.id == row_id)
+    if attempts is not None:
+        query = query.where(outbox.c.attempts == attempts)
+    return uow.conn.execute(query).rowcount > 0
 
 
 def pending(uow: UnitOfWork) -> list[dict]:

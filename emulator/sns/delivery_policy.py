@@ -145,9 +145,8 @@ def effective_topic_policy(topic_policy: str | None) -> dict:
     """The topic's EffectiveDeliveryPolicy: its DeliveryPolicy over AWS's defaults."""
     http = dict(DEFAULT_TOPIC_POLICY["http"])
     if topic_policy:
-        given = json.loads(topic_policy).get("http") or {}
-        for key, value in given.items():
-            http[key] = {**DEFAULT_RETRY, **value} if key == "defaultHealthyRetryPolicy" else value
+        # The validated form: numbers as ints (a stored 3.0 would break the retry schedule), defaults filled.
+        http.update(validate_topic_policy(topic_policy).get("http") or {})
     return {"http": http}
 
 
@@ -159,9 +158,9 @@ def effective_subscription_policy(topic_policy: str | None, subscription_policy:
     if http.get("defaultThrottlePolicy"):
         out["throttlePolicy"] = dict(http["defaultThrottlePolicy"])
     if subscription_policy and not http.get("disableSubscriptionOverrides"):
-        sub = json.loads(subscription_policy)
+        sub = validate_subscription_policy(subscription_policy)
         if "healthyRetryPolicy" in sub:
-            out["healthyRetryPolicy"] = {**DEFAULT_RETRY, **sub["healthyRetryPolicy"]}
+            out["healthyRetryPolicy"] = dict(sub["healthyRetryPolicy"])
         if sub.get("throttlePolicy"):
             out["throttlePolicy"] = dict(sub["throttlePolicy"])
         if sub.get("requestPolicy"):
@@ -183,6 +182,8 @@ def _curve(name: str, t: float) -> float:
 def retry_delays_ms(policy: dict) -> list[int]:
     """Delay before each retry (ms), in order; its length is numRetries."""
     p = {**DEFAULT_RETRY, **policy}
+    for key in _COUNTS + ("minDelayTarget", "maxDelayTarget"):
+        p[key] = int(p[key])  # rows queued before policies were normalized may hold 3.0
     low, high = p["minDelayTarget"] * 1000, p["maxDelayTarget"] * 1000
     backoff = p["numRetries"] - p["numNoDelayRetries"] - p["numMinDelayRetries"] - p["numMaxDelayRetries"]
     delays = [0] * p["numNoDelayRetries"] + [low] * p["numMinDelayRetries"]

@@ -20,6 +20,7 @@ from ..patterns import PreparedMessage
 from . import delivery_policy, envelope
 
 USER_AGENT = "Amazon Simple Notification Service Agent"
+MAX_RAW_SQS_ATTRIBUTES = 10  # SQS's own limit on message attributes
 
 
 def _signed_envelope(svc, base: str, msg, text: str, signatures: dict, subscription_arn: str) -> dict:
@@ -32,7 +33,7 @@ def _signed_envelope(svc, base: str, msg, text: str, signatures: dict, subscript
     return envelope.finish_notification(signed, signature_version=msg.signature_version, signature=signature,
                                         cert_url=svc.signer.cert_url(base),
                                         unsubscribe=envelope.unsubscribe_url(base, subscription_arn),
-                                        message_attributes=msg.attributes)
+                                        message_attributes=msg.delivered_attributes)
 
 
 def fan_out(svc, uow: UnitOfWork, base: str, msg, topic_attrs: dict) -> None:
@@ -54,9 +55,14 @@ def fan_out(svc, uow: UnitOfWork, base: str, msg, topic_attrs: dict) -> None:
             body = envelope.dumps(_signed_envelope(svc, base, msg, text, signatures, arn))
         dlq = _dlq(attrs)
         if protocol == "sqs":
-            item = sqs_item(endpoint, body, msg.attributes if raw else None, msg.group_id, msg.dedup_id,
+            item = sqs_item(endpoint, body, msg.delivered_attributes if raw else None, msg.group_id, msg.dedup_id,
                             msg.topic_arn, arn, dlq, msg.message_id)
-            if svc.emulator.settings.delivery == "async":
+            if raw and len(msg.delivered_attributes) > MAX_RAW_SQS_ATTRIBUTES:
+                # SNS DG, "Amazon SNS message attributes": discarded as a client-side error, never retried.
+                reject_sqs(svc, uow, item, f"client error: {len(msg.delivered_attributes)} message attributes; "
+                                           f"Raw Message Delivery to Amazon SQS allows at most "
+                                           f"{MAX_RAW_SQS_ATTRIBUTES}")
+            elif svc.emulator.settings.delivery == "async":
                 svc.emulator.outbox.enqueue(uow, "sns.sqs", endpoint, item, message_id=msg.message_id)
             else:
                 deliver_sqs_inline(svc, uow, item)
@@ -71,7 +77,7 @@ def fan_out(svc, uow: UnitOfWork, base: str, msg, topic_attrs: dict) -> None:
             if raw:
                 headers["x-amz-sns-rawdelivery"] = "true"
             item = {"url": endpoint, "body": body, "headers": headers, "policy": effective["healthyRetryPolicy"],
-                    "dlq": dlq, "dlq_attributes": encode_attributes(msg.attributes) if raw else None,
+                    "dlq": dlq, "dlq_attributes": encode_attributes(msg.delivered_attributes) if raw else None,
                     "group_id": msg.group_id, "dedup_id": msg.dedup_id, "topic_arn": msg.topic_arn,
                     "subscription_arn": arn, "message_id": msg.message_id}
             due = _throttle(uow, arn, effective.get("throttlePolicy"), throttle_next_at)
@@ -155,15 +161,22 @@ def dead_letter(svc, uow: UnitOfWork, item: dict, error: str) -> str:
     return "dead-lettered"
 
 
+def _sqs_log(item: dict) -> dict:
+    return dict(kind="sns.sqs", target=item["queue_arn"], message_id=item["message_id"], attempt=1, outbox_id=None)
+
+
+def reject_sqs(svc, uow: UnitOfWork, item: dict, error: str) -> None:
+    """A delivery that fails without an attempt (not retryable): DLQ or dropped, and logged."""
+    outbox_repo.log_attempt(uow, status=dead_letter(svc, uow, item, error), error=error, **_sqs_log(item))
+
+
 def deliver_sqs_inline(svc, uow: UnitOfWork, item: dict) -> None:
-    common = dict(kind="sns.sqs", target=item["queue_arn"], message_id=item["message_id"], attempt=1, outbox_id=None)
     try:
         sqs_enqueue(svc, uow, item["queue_arn"], item)
     except AwsError as exc:
-        error = f"{exc.code}: {exc.message}"
-        outbox_repo.log_attempt(uow, status=dead_letter(svc, uow, item, error), error=error, **common)
+        reject_sqs(svc, uow, item, f"{exc.code}: {exc.message}")
         return
-    outbox_repo.log_attempt(uow, status="delivered", error=None, **common)
+    outbox_repo.log_attempt(uow, status="delivered", error=None, **_sqs_log(item))
 
 
 # --- captured protocols ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """FIFO topics: message group and deduplication rules, and SequenceNumbers.
 
 A deduplication id (given, or the SHA-256 of the body with ContentBasedDeduplication) is remembered
-for five minutes; a duplicate is accepted and answered with the first message's ids but not delivered.
+for five minutes, per topic or, with FifoThroughputScope=MessageGroup, per message group; a duplicate
+is accepted and answered with the first message's ids but not delivered.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ def check_ids(*, fifo: bool, content_based: bool, group_id: str | None, dedup_id
 
 def dedup_id_for(message: str, dedup_id: str | None) -> str:
     return dedup_id if dedup_id is not None else hashlib.sha256(message.encode("utf-8")).hexdigest()
+
+
+def dedup_key(dedup_id: str, group_id: str | None, scope: str | None) -> str:
+    """The key a deduplication id is remembered under: with FifoThroughputScope=MessageGroup, deduplication
+    is per message group (API Reference, PublishRequest.MessageDeduplicationId). Ids and group ids never
+    hold a space, so the joined key cannot collide with a topic-scoped one."""
+    return f"{group_id} {dedup_id}" if scope == "MessageGroup" and group_id is not None else dedup_id
 
 
 def sequence_number(n: int) -> str:

@@ -8,13 +8,15 @@ retryable, the message goes to the subscription's RedrivePolicy DLQ, or is dropp
 
 from __future__ import annotations
 
+import asyncio
+
 from storage.db import UnitOfWork
 
 from ..errors import AwsError
 from ..outbox import OutboxKind, Outcome
 from . import delivery_policy, fanout
 
-TIMEOUT_S = 15.0   # SNS gives an HTTP/S endpoint 15 seconds to answer
+TIMEOUT_S = 15.0   # SNS gives an HTTP/S endpoint 15 seconds to answer, in all
 
 
 def retryable_status(status: int) -> bool:
@@ -27,6 +29,9 @@ class HttpDelivery:
     def __init__(self, svc):
         self.svc = svc
         self._client = None  # an httpx.AsyncClient, made (and httpx imported) on the first delivery
+        # A total deadline per attempt: httpx's timeout bounds each phase (connect, each read), so a receiver
+        # trickling its answer would otherwise hold an attempt open past the outbox lease.
+        self.timeout_s = TIMEOUT_S
 
     def kinds(self) -> list[OutboxKind]:
         return [OutboxKind("sns.http", self.deliver, self.next_delay, self.dead_letter),
@@ -48,11 +53,13 @@ class HttpDelivery:
     async def deliver(self, payload: dict) -> Outcome:
         import httpx
 
+        timeout = f"timeout: no response in {self.timeout_s:g} s"
         try:
-            response = await self.client().post(payload["url"], content=payload["body"].encode("utf-8"),
-                                                 headers=payload["headers"])
-        except httpx.TimeoutException:
-            return Outcome(False, "timeout: no response in 15 s", retryable=True)
+            response = await asyncio.wait_for(
+                self.client().post(payload["url"], content=payload["body"].encode("utf-8"),
+                                   headers=payload["headers"]), self.timeout_s)
+        except (httpx.TimeoutException, TimeoutError):  # wait_for raises TimeoutError
+            return Outcome(False, timeout, retryable=True)
         except (httpx.HTTPError, OSError) as exc:
             return Outcome(False, f"connection error: {type(exc).__name__}: {exc}", retryable=True)
         if 200 <= response.status_code < 300:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 from .errors import InvalidParameter, ParameterValueInvalid, invalid
 
 ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
 TYPES = ("String", "Number", "Binary")
-MAX_ATTRIBUTES = 10
+NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+MAX_PRECISION = 38
+MIN_MAGNITUDE, MAX_MAGNITUDE = Decimal("1e-128"), Decimal("1e126")
 
 
 def check_subject(subject: str | None) -> None:
@@ -75,13 +78,7 @@ def check_attributes(attributes: dict | None) -> dict:
             raise ParameterValueInvalid(f"The message attribute '{name}' must contain non-empty message attribute "
                                         f"value for message attribute type '{dtype}'.")
         if base == "Number":
-            try:
-                number = float(string)
-            except ValueError:
-                raise ParameterValueInvalid(f"Could not cast message attribute '{name}' value to number.") from None
-            if number != number or abs(number) > 1e9 and len(string.split(".")[0].lstrip("+-")) > 10:
-                raise ParameterValueInvalid(f"Value {string} for parameter {name} is invalid. Reason: Number is "
-                                            "out of range.")
+            check_number(name, string)
         if dtype == "String.Array":
             try:
                 items = json.loads(string)
@@ -92,6 +89,19 @@ def check_attributes(attributes: dict | None) -> dict:
                                             "with type 'String.Array' has an invalid value.")
         out[name] = {"DataType": dtype, "StringValue": string}
     return out
+
+
+def check_number(name: str, string: str) -> None:
+    """A Number attribute: "up to 38 digits of precision, and it can be between 10^-128 and 10^+126" (SNS
+    Developer Guide, "Amazon SNS message attributes"); a finite decimal literal, parsed exactly."""
+    number = Decimal(string) if NUMBER.match(string) else None
+    if number is None or not number.is_finite():
+        raise ParameterValueInvalid(f"Could not cast message attribute '{name}' value to number.")
+    digits = "".join(map(str, number.as_tuple().digits)).strip("0")  # not normalize(): it rounds to 28 digits
+    if number and (len(digits) > MAX_PRECISION
+                   or not MIN_MAGNITUDE <= abs(number) <= MAX_MAGNITUDE):
+        raise ParameterValueInvalid(f"Value {string} for parameter {name} is invalid. Reason: Number is "
+                                    "out of range.")
 
 
 def attributes_size(attributes: dict) -> int:

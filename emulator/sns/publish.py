@@ -40,6 +40,12 @@ class Message:
     sequence_number: str | None = None
     signature_version: str = "1"
 
+    @property
+    def delivered_attributes(self) -> dict:
+        """What subscribers get: "Message attributes are sent only when the message structure is String, not
+        JSON" (SNS Developer Guide, "Amazon SNS message attributes"). Filter policies still see them."""
+        return self.attributes if self.per_protocol is None else {}
+
     def text_for(self, protocol: str) -> str:
         if self.per_protocol is None:
             return self.message
@@ -98,10 +104,11 @@ def _accept(svc, uow: UnitOfWork, base: str, topic: tuple, message: str, per_pro
                   group_id=group_id, signature_version=topic_attrs.get("SignatureVersion", "1"))
     if is_fifo:
         msg.dedup_id = fifo.dedup_id_for(message, dedup_id)
-        previous = fifo.seen(uow, arn, msg.dedup_id)
+        key = fifo.dedup_key(msg.dedup_id, group_id, topic_attrs.get("FifoThroughputScope"))
+        previous = fifo.seen(uow, arn, key)
         if previous is not None:
             return {"MessageId": previous[0], "SequenceNumber": previous[1]}
-        msg.sequence_number = fifo.accept(uow, arn, msg.dedup_id, message_id)
+        msg.sequence_number = fifo.accept(uow, arn, key, message_id)
     fanout.fan_out(svc, uow, base, msg, topic_attrs)
     out = {"MessageId": message_id}
     if msg.sequence_number is not None:

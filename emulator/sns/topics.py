@@ -64,12 +64,7 @@ def validate_attribute(name: str, value: str, *, fifo: bool, lead: str = "Invali
         if value:
             delivery_policy.validate_topic_policy(value, lead)
     elif name == "Policy":
-        try:
-            doc = json.loads(value)
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict) or not isinstance(doc.get("Statement"), (list, dict)):
-            raise InvalidParameter(f"{lead}Policy Error: null")
+        _check_policy(value, lead)
     elif name == "DisplayName":
         if len(value) > 100:
             raise InvalidParameter(f"{lead}DisplayName")
@@ -99,6 +94,23 @@ def validate_attribute(name: str, value: str, *, fifo: bool, lead: str = "Invali
         if not 1 <= days <= 365:
             raise InvalidParameter(f"{lead}ArchivePolicy: MessageRetentionPeriod must be between 1 and 365")
     return value
+
+
+def _check_policy(value: str, lead: str) -> None:
+    """An access policy document: a JSON object whose Statement is a statement object or a list of them.
+    AWS answers a document it cannot read with "Policy Error: null"."""
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        doc = None
+    statements = doc.get("Statement") if isinstance(doc, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list) or not all(isinstance(s, dict) for s in statements):
+        raise InvalidParameter(f"{lead}Policy Error: null")
+    for statement in statements:
+        if statement.get("Effect") not in ("Allow", "Deny") or not isinstance(statement.get("Sid", ""), str):
+            raise InvalidParameter(f"{lead}Policy Error: null")
 
 
 def _tags(tags: list[dict] | None) -> dict:

@@ -206,3 +206,92 @@ async def test_rows_and_leases_survive_closing_and_reopening_a_file_store(tmp_pa
     finally:
         await scheduler.stop()
         await store.close()
+
+
+class Held:
+    """A delivery kind whose attempts wait until the test releases them (a receiver holding the request)."""
+
+    def __init__(self, clock):
+        self.script = Script(clock)
+        self.release = asyncio.Event()
+        self.started = asyncio.Event()
+
+    async def deliver(self, payload):
+        self.script.attempts.append((self.script.clock.now_ms(), payload))
+        self.started.set()
+        await self.release.wait()
+        return Outcome(True)
+
+    def kind(self, name="test.held"):
+        kind = self.script.kind(name)
+        kind.deliver = self.deliver
+        return kind
+
+
+async def test_an_attempt_in_flight_is_not_claimed_again_when_the_clock_passes_its_lease(store, outbox, scheduler,
+                                                                                        clock):
+    held = Held(clock)
+    outbox.register(held.kind())
+    row = await enqueue(store, outbox, {"id": "m"}, kind="test.held")
+    await scheduler.run_due_once()
+    await asyncio.wait_for(held.started.wait(), 5)
+    clock.advance(LEASE_MS + 1)                      # a test moves the fake clock while the POST is held
+    assert await outbox.next_due() is None           # nothing due: the only row is in flight here
+    await scheduler.run_due_once()
+    await asyncio.sleep(0.05)
+    assert len(held.script.attempts) == 1
+    held.release.set()
+    await scheduler.run_until_idle()
+    assert len(held.script.attempts) == 1
+    assert [(e["outbox_id"], e["attempt"], e["status"]) for e in await log(store)] == [(row, 1, "delivered")]
+    assert await pending(store) == []
+
+
+async def test_a_stale_attempt_neither_settles_nor_logs(store, outbox, scheduler, clock):
+    held = Held(clock)
+    outbox.register(held.kind())
+    row = await enqueue(store, outbox, {"id": "m"}, kind="test.held")
+    await scheduler.run_due_once()
+    await asyncio.wait_for(held.started.wait(), 5)
+    clock.advance(LEASE_MS)
+    # Another claimer (a process that took over after the lease) claims the row: attempt 2 is now its own.
+    assert [r["attempts"] for r in await store.transaction(repo.claim_due, 10, LEASE_MS)] == [2]
+    held.release.set()
+    await scheduler.run_until_idle()
+    assert await log(store) == []                    # attempt 1 came back late: no settle, no log line
+    assert [(r["id"], r["attempts"], r["due_at"]) for r in await pending(store)] == [(row, 2, T0 + 2 * LEASE_MS)]
+
+
+async def test_a_settle_that_raises_gives_the_row_up_instead_of_retrying_it_every_lease(store, outbox, scheduler,
+                                                                                      script, clock):
+    def broken(payload, attempt, created_at):
+        raise TypeError("'float' object cannot be interpreted as an integer")
+
+    script.outcomes = [Outcome(False, "HTTP 500")] * 5
+    outbox.kinds["test.kind"].next_delay = broken
+    await enqueue(store, outbox, {"id": "m"})
+    await scheduler.run_until_idle()
+    for _ in range(3):
+        clock.advance(LEASE_MS)
+        await scheduler.run_until_idle()
+    assert len(script.attempts) == 1
+    assert await pending(store) == []
+    [entry] = await log(store)
+    assert entry["status"] == "dead-lettered" and entry["attempt"] == 1
+    assert entry["error"].startswith("HTTP 500; settling failed: TypeError: 'float' object")
+    assert [error for _, error in script.dead] == [entry["error"]]
+
+
+async def test_a_dead_letter_that_raises_drops_the_row(store, outbox, scheduler, script, clock):
+    def broken(uow, payload, error):
+        raise RuntimeError("DLQ handler bug")
+
+    script.outcomes = [Outcome(False, "HTTP 404", retryable=False)]
+    outbox.kinds["test.kind"].dead_letter = broken
+    await enqueue(store, outbox, {"id": "m"})
+    await scheduler.run_until_idle()
+    clock.advance(LEASE_MS)
+    await scheduler.run_until_idle()
+    assert len(script.attempts) == 1 and await pending(store) == []
+    [entry] = await log(store)
+    assert entry["status"] == "dropped" and entry["error"] == "HTTP 404; settling failed: RuntimeError: DLQ handler bug"

@@ -244,3 +244,85 @@ def test_async_delivery_setting_goes_through_the_outbox():
         assert all(row["outbox_id"] is not None for row in log)
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("scope, delivered", [("MessageGroup", ["A", "B"]), ("Topic", ["A"])])
+def test_fifo_deduplication_follows_the_throughput_scope(client, scope, delivered):
+    # PublishRequest.MessageDeduplicationId: with FifoThroughputScope=MessageGroup, per message group.
+    sns, sqs = client("sns"), client("sqs")
+    topic = sns.create_topic(Name="t.fifo", Attributes={"FifoTopic": "true", "FifoThroughputScope": scope})["TopicArn"]
+    url, arn = make_queue(sqs, "q.fifo", FifoQueue="true", DeduplicationScope="messageGroup",
+                          FifoThroughputLimit="perMessageGroupId")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    a = sns.publish(TopicArn=topic, Message="for A", MessageGroupId="A", MessageDeduplicationId="same")
+    b = sns.publish(TopicArn=topic, Message="for B", MessageGroupId="B", MessageDeduplicationId="same")
+    again = sns.publish(TopicArn=topic, Message="A again", MessageGroupId="A", MessageDeduplicationId="same")
+    assert (again["MessageId"], again["SequenceNumber"]) == (a["MessageId"], a["SequenceNumber"])
+    assert (b["MessageId"] != a["MessageId"]) == (scope == "MessageGroup")
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["MessageGroupId"],
+                              WaitTimeSeconds=0).get("Messages", [])
+    assert [m["Attributes"]["MessageGroupId"] for m in got] == delivered
+
+
+def test_raw_delivery_of_more_than_ten_attributes_to_sqs_is_a_client_error(client, admin):
+    # SNS DG, "Amazon SNS message attributes": discarded as client-side errors (so: DLQ, or dropped).
+    sns, sqs = client("sns"), client("sqs")
+    topic = sns.create_topic(Name="t")["TopicArn"]
+    (raw_url, raw_arn), (bare_url, bare_arn) = make_queue(sqs, "raw"), make_queue(sqs, "raw-no-dlq")
+    (env_url, env_arn), (dlq_url, dlq_arn) = make_queue(sqs, "env"), make_queue(sqs, "dlq")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw_arn,
+                  Attributes={"RawMessageDelivery": "true", "RedrivePolicy": json.dumps({"deadLetterTargetArn":
+                                                                                          dlq_arn})})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=bare_arn, Attributes={"RawMessageDelivery": "true"})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=env_arn)
+    ten = {f"a{i}": {"DataType": "String", "StringValue": "v"} for i in range(10)}
+    sns.publish(TopicArn=topic, Message="ten", MessageAttributes=ten)
+    eleven = sns.publish(TopicArn=topic, Message="eleven", MessageAttributes={**ten, "a10": ten["a0"]})["MessageId"]
+    assert [m["Body"] for m in drain(sqs, raw_url)] == ["ten"]
+    assert [m["Body"] for m in drain(sqs, bare_url)] == ["ten"]
+    assert len(drain(sqs, env_url)) == 2          # an envelope carries its attributes in the body: delivered
+    assert [m["Body"] for m in drain(sqs, dlq_url)] == ["eleven"]
+    log = [d for d in admin.get("/_sluice/deliveries", params={"kind": "sns.sqs"}).json()
+           if d["message_id"] == eleven]
+    assert sorted((d["target"], d["status"]) for d in log) == sorted(
+        [(raw_arn, "dead-lettered"), (bare_arn, "dropped"), (env_arn, "delivered")])
+    assert all("at most 10" in d["error"] for d in log if d["status"] != "delivered")
+
+
+def test_message_structure_json_delivers_no_message_attributes(client):
+    # SNS DG: "Message attributes are sent only when the message structure is String, not JSON".
+    sns, sqs = client("sns"), client("sqs")
+    topic = sns.create_topic(Name="t")["TopicArn"]
+    (env_url, env_arn), (raw_url, raw_arn) = make_queue(sqs, "env"), make_queue(sqs, "raw")
+    (flt_url, flt_arn) = make_queue(sqs, "filtered")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=env_arn)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=raw_arn, Attributes={"RawMessageDelivery": "true"})
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=flt_arn, Attributes={"FilterPolicy": '{"k": ["v"]}'})
+    attrs = {"k": {"DataType": "String", "StringValue": "v"}}
+    sns.publish(TopicArn=topic, Message=json.dumps({"default": "d", "sqs": "s"}), MessageStructure="json",
+                MessageAttributes=attrs)
+    sns.publish(TopicArn=topic, Message="plain", MessageAttributes=attrs)
+    enveloped = {json.loads(m["Body"])["Message"]: json.loads(m["Body"]) for m in drain(sqs, env_url)}
+    assert "MessageAttributes" not in enveloped["s"]
+    assert enveloped["plain"]["MessageAttributes"] == {"k": {"Type": "String", "Value": "v"}}
+    raw = {m["Body"]: m.get("MessageAttributes") for m in drain(sqs, raw_url)}
+    assert raw == {"s": None, "plain": {"k": {"DataType": "String", "StringValue": "v"}}}
+    assert len(drain(sqs, flt_url)) == 2           # filtering still sees the published attributes
+
+
+@pytest.mark.parametrize("value, code", [
+    ("12345678901", None), ("-99999999999.5", None), ("1" * 38, None), ("1e126", None), ("1e-128", None),
+    ("0.000", None),
+    ("Infinity", "ParameterValueInvalid"), ("NaN", "ParameterValueInvalid"), ("1e127", "ParameterValueInvalid"),
+    ("1e-129", "ParameterValueInvalid"), ("1" * 39, "ParameterValueInvalid"), ("1_000", "ParameterValueInvalid"),
+])
+def test_number_attributes_have_aws_range_and_precision(client, value, code):
+    sns = client("sns")
+    topic = sns.create_topic(Name="t")["TopicArn"]
+    attrs = {"n": {"DataType": "Number", "StringValue": value}}
+    if code is None:
+        assert sns.publish(TopicArn=topic, Message="m", MessageAttributes=attrs)["MessageId"]
+        return
+    with pytest.raises(ClientError) as err:
+        sns.publish(TopicArn=topic, Message="m", MessageAttributes=attrs)
+    assert error(err)[0] == code and error(err)[2] == 400

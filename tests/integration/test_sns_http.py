@@ -4,6 +4,7 @@ like the public SNS message validators do, the exact retry schedule under the fa
 import base64
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -279,3 +280,89 @@ def test_public_url_setting_is_written_into_links(receiver):
         assert doc["SigningCertURL"].startswith("http://sluice.example:4566/_sluice/sns/")
     finally:
         server.stop()
+
+
+class TricklingReceiver:
+    """Confirms at once, then answers each Notification with a body trickled one byte per ``gap`` seconds:
+    every read is quick, the whole answer is slow."""
+
+    def __init__(self, gap: float, size: int):
+        self.notifications: list[float] = []
+        self.confirmations: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                if self.headers.get("x-amz-sns-message-type") != "Notification":
+                    outer.confirmations.append(json.loads(body))
+                    self.send_response(200)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                outer.notifications.append(time.monotonic())
+                self.send_response(200)
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                for _ in range(size):
+                    time.sleep(gap)
+                    try:
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                    except OSError:
+                        return
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/slow"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_http_timeout_is_a_total_deadline_not_a_per_read_one(client, advance, admin, sluice):
+    http = sluice.emulator.sns.http
+    receiver = TricklingReceiver(gap=0.3, size=10)     # 3 s in all, never 0.3 s without a byte
+    http.timeout_s = 1.0                                # SNS's 15 s, scaled down so the test stays fast
+    try:
+        sns = client("sns")
+        topic = sns.create_topic(Name="t")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url)
+        advance(0)
+        sns.confirm_subscription(TopicArn=topic, Token=receiver.confirmations[0]["Token"])
+        sns.publish(TopicArn=topic, Message="slow")
+        started = time.monotonic()
+        advance(0)                                      # returns once the attempt has settled
+        elapsed = time.monotonic() - started
+        entries = admin.get("/_sluice/deliveries", params={"target": receiver.url}).json()
+        assert [(e["attempt"], e["status"]) for e in entries][1:] == [(1, "retrying")]
+        assert entries[-1]["error"] == "timeout: no response in 1 s"
+        assert elapsed < 2.5, f"the attempt ran {elapsed:.1f} s, past its 1 s deadline"
+        assert len(receiver.notifications) == 1
+    finally:
+        http.timeout_s = 15.0
+        receiver.close()
+
+
+def test_a_delivery_policy_with_whole_number_floats_runs_its_schedule(client, advance, admin, receiver):
+    sns = client("sns")
+    topic = sns.create_topic(Name="t")["TopicArn"]
+    policy = {"healthyRetryPolicy": {"numRetries": 2.0, "numNoDelayRetries": 1.0, "minDelayTarget": 1,
+                                     "maxDelayTarget": 1}}
+    subscribe_confirmed(sns, advance, receiver, topic, DeliveryPolicy=json.dumps(policy))
+    receiver.plan = [500] * 10
+    sns.publish(TopicArn=topic, Message="m")
+    advance(0)
+    advance(1)
+    for _ in range(3):
+        advance(61)                                     # past any lease: nothing may come back
+    assert len(receiver.of_type("Notification")) == 3   # the first attempt + 2 retries
+    assert deliveries(admin, receiver.url)[1:] == [(1, "retrying"), (2, "retrying"), (3, "dropped")]
+    assert admin.get("/_sluice/deliveries/pending").json() == []

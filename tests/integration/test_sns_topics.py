@@ -177,3 +177,30 @@ def test_data_protection_policy_round_trip(client):
     with pytest.raises(ClientError) as err:
         sns.put_data_protection_policy(ResourceArn=arn, DataProtectionPolicy="{bad")
     assert error(err)[0] == "InvalidParameter"
+
+
+@pytest.mark.parametrize("policy", [
+    {"Statement": [1]}, {"Statement": ["s"]}, {"Statement": [{"Effect": "Allow"}, None]}, {"Statement": "x"},
+    {"Statement": [{"Sid": "s", "Action": "SNS:Publish"}]}, [], {"Version": "2012-10-17"},
+])
+def test_policy_documents_are_validated_so_permissions_never_fail_later(client, policy):
+    sns = client("sns")
+    arn = sns.create_topic(Name="t")["TopicArn"]
+    with pytest.raises(ClientError) as err:
+        sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=json.dumps(policy))
+    assert error(err) == ("InvalidParameter", "Invalid parameter: Policy Error: null", 400)
+    with pytest.raises(ClientError) as err:
+        sns.create_topic(Name="t2", Attributes={"Policy": json.dumps(policy)})
+    assert error(err)[0] == "InvalidParameter"
+    sns.add_permission(TopicArn=arn, Label="pub", AWSAccountId=["111111111111"], ActionName=["Publish"])
+
+
+def test_a_single_statement_object_policy_takes_permissions(client):
+    sns = client("sns")
+    arn = sns.create_topic(Name="t")["TopicArn"]
+    statement = {"Sid": "mine", "Effect": "Allow", "Principal": "*", "Action": "SNS:Publish", "Resource": arn}
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy",
+                             AttributeValue=json.dumps({"Version": "2012-10-17", "Statement": statement}))
+    sns.add_permission(TopicArn=arn, Label="pub", AWSAccountId=["111111111111"], ActionName=["Publish"])
+    statements = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])["Statement"]
+    assert [s["Sid"] for s in statements] == ["mine", "pub"]

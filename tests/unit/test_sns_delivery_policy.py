@@ -77,3 +77,21 @@ def test_invalid_subscription_policies(policy, fragment):
 def test_invalid_json_policy():
     with pytest.raises(InvalidParameter):
         dp.validate_topic_policy("{not json")
+
+
+def test_whole_number_floats_are_normalized_to_ints_in_the_effective_policy():
+    sub = json.dumps({"healthyRetryPolicy": {"numRetries": 2.0, "numNoDelayRetries": 1.0, "minDelayTarget": 1.0,
+                                             "maxDelayTarget": 1}})
+    topic = json.dumps({"http": {"defaultHealthyRetryPolicy": {"numRetries": 4.0, "minDelayTarget": 2.0,
+                                                               "maxDelayTarget": 2.0}}})
+    effective = dp.effective_subscription_policy(topic, sub)["healthyRetryPolicy"]
+    assert all(type(effective[k]) is int for k in ("numRetries", "numNoDelayRetries", "minDelayTarget"))
+    assert [dp.next_delay_ms(effective, n) for n in (1, 2, 3)] == [0, 1000, None]
+    topic_only = dp.effective_topic_policy(topic)["http"]["defaultHealthyRetryPolicy"]
+    assert type(topic_only["numRetries"]) is int and topic_only["numRetries"] == 4
+
+
+def test_a_schedule_stored_with_floats_still_computes():
+    # An outbox row written before policies were normalized.
+    policy = {**dp.DEFAULT_RETRY, "numRetries": 2.0, "numNoDelayRetries": 1.0}
+    assert dp.retry_delays_ms(policy) == [0, 20_000]
