@@ -26,7 +26,8 @@ def _row(r) -> dict | None:
 # --- topics -------------------------------------------------------------------------------------
 
 def get_topic(uow: UnitOfWork, arn: str) -> dict | None:
-    return _row(uow.conn.execute(select(sns_topics).where(sns_topics.c.arn == arn)).mappings().first())
+    # A SQL string: this runs on every publish, and a Core select is compiled on each call.
+    return _row(uow.conn.exec_driver_sql("SELECT * FROM sns_topics WHERE arn = ?", (arn,)).mappings().first())
 
 
 def insert_topic(uow: UnitOfWork, *, arn: str, account: str, region: str, name: str, fifo: bool, attributes: dict,
