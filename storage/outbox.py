@@ -14,7 +14,7 @@ def enqueue(uow: UnitOfWork, kind: str, target: str, payload: dict, *, due_at: i
             message_id: str | None = None) -> int:
     # SQL strings on the hot paths (every HTTP delivery, every logged attempt): a Core insert with
     # .values() is compiled on each call, which costs more than the insert.
-    return uow.conn.exec_driver_sql(
+    return uow.sql.execute(
         "INSERT INTO outbox (kind, target, payload, due_at, attempts, created_at, message_id) "
         "VALUES (?, ?, ?, ?, 0, ?, ?)",
         (kind, target, json.dumps(payload), uow.now if due_at is None else due_at, uow.now, message_id)).lastrowid
@@ -71,7 +71,7 @@ def pending(uow: UnitOfWork) -> list[dict]:
 
 def log_attempt(uow: UnitOfWork, *, kind: str, target: str, message_id: str | None, attempt: int,
                 status: str, error: str | None, outbox_id: int | None) -> None:
-    uow.conn.exec_driver_sql(
+    uow.sql.execute(
         "INSERT INTO delivery_log (at, kind, target, message_id, attempt, status, error, outbox_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (uow.now, kind, target, message_id, attempt, status, error, outbox_id))
 

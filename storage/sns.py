@@ -120,15 +120,15 @@ def list_subscriptions(uow: UnitOfWork, *, account: str | None = None, region: s
 
 def publish_targets(uow: UnitOfWork, topic_arn: str) -> list[tuple]:
     """Hot path: confirmed subscriptions of a topic as (arn, protocol, endpoint, attributes JSON, throttle_next_at)."""
-    return uow.conn.exec_driver_sql(
+    return uow.sql.execute(
         "SELECT arn, protocol, endpoint, attributes, throttle_next_at FROM sns_subscriptions "
-        "WHERE topic_arn = ? AND pending = 0 ORDER BY created_at, arn", (topic_arn,)).all()
+        "WHERE topic_arn = ? AND pending = 0 ORDER BY created_at, arn", (topic_arn,)).fetchall()
 
 
 def topic_for_publish(uow: UnitOfWork, arn: str) -> tuple | None:
     """Hot path: (arn, account, region, fifo, attributes JSON) of a topic."""
-    return uow.conn.exec_driver_sql(
-        "SELECT arn, account, region, fifo, attributes FROM sns_topics WHERE arn = ?", (arn,)).first()
+    return uow.sql.execute(
+        "SELECT arn, account, region, fifo, attributes FROM sns_topics WHERE arn = ?", (arn,)).fetchone()
 
 
 # --- FIFO deduplication -------------------------------------------------------------------------

@@ -88,9 +88,9 @@ _INSERT = ("INSERT INTO sqs_messages (queue_id, message_id, body, attributes, md
 def insert_messages(uow: UnitOfWork, rows: list[tuple]) -> None:
     """Rows in ``_INSERT``'s parameter order."""
     if len(rows) == 1:
-        uow.conn.exec_driver_sql(_INSERT, rows[0])
+        uow.sql.execute(_INSERT, rows[0])
     else:
-        uow.conn.exec_driver_sql(_INSERT, rows)
+        uow.sql.executemany(_INSERT, rows)
     heads: dict[tuple, int] = {}
     for row in rows:
         if row[14] is not None:  # FIFO: sequence numbers only grow, so only a new group gets a head

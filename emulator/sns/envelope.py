@@ -18,8 +18,26 @@ def iso_timestamp(ms: int) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
-def dumps(doc: dict) -> str:
-    return json.dumps(doc, indent=2, separators=(",", " : "), ensure_ascii=False)
+_encode_scalar = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def dumps(doc: dict, level: int = 0) -> str:
+    """AWS's layout (2-space indent, ``"Key" : value``), exactly as ``json.dumps(doc, indent=2,
+    separators=(",", " : "), ensure_ascii=False)`` writes it, but with the C encoder for each value:
+    the indenting encoder is pure Python and cost more than the rest of building an envelope."""
+    if not doc:
+        return "{}"
+    pad = "  " * (level + 1)
+    items = []
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            text = dumps(value, level + 1)
+        elif isinstance(value, (list, tuple)):
+            return json.dumps(doc, indent=2, separators=(",", " : "), ensure_ascii=False)  # not in envelopes
+        else:
+            text = _encode_scalar(value)
+        items.append(f"{pad}{_encode_scalar(key)} : {text}")
+    return "{\n" + ",\n".join(items) + "\n" + "  " * level + "}"
 
 
 def envelope_attributes(message_attributes: dict | None) -> dict:

@@ -59,3 +59,22 @@ def test_dumps_is_aws_layout():
     text = envelope.dumps({"Type": "Notification", "Message": "x"})
     assert text == '{\n  "Type" : "Notification",\n  "Message" : "x"\n}'
     assert json.loads(text)["Message"] == "x"
+
+
+def test_fast_dumps_writes_exactly_what_json_dumps_writes():
+    """The envelope writer must be byte-identical to AWS's layout as json.dumps(indent=2) produces it."""
+    import json
+    import random
+
+    from emulator.sns.envelope import dumps
+
+    rnd = random.Random(20261123)
+
+    def text():
+        return "".join(rnd.choice('ab"\\\n\té€😀<>&\x01 ') for _ in range(rnd.randint(0, 12)))
+
+    for _ in range(500):
+        doc = {text(): text() for _ in range(rnd.randint(0, 6))}
+        if rnd.random() < 0.5:
+            doc["MessageAttributes"] = {text(): {"Type": text(), "Value": text()} for _ in range(rnd.randint(0, 3))}
+        assert dumps(doc) == json.dumps(doc, indent=2, separators=(",", " : "), ensure_ascii=False)
