@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
@@ -83,10 +84,6 @@ class Store:
                            "temp_store=MEMORY", "cache_size=-16000"):
                 dbapi_conn.execute(f"PRAGMA {pragma}")
 
-        @event.listens_for(self.engine, "begin")
-        def _on_begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
     async def _run(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
 
@@ -98,7 +95,7 @@ class Store:
 
     def _check_and_create(self) -> None:
         conn = self._conn
-        with conn.begin():
+        with self._sqlite_transaction():
             version = conn.exec_driver_sql("PRAGMA user_version").scalar() or 0
             if version > SCHEMA_VERSION:
                 raise SchemaVersionError(
@@ -123,11 +120,7 @@ class Store:
         before the one COMMIT: a 200 still means committed.
         """
         conn = self._conn
-        if conn.connection.driver_connection.in_transaction:
-            # A COMMIT that failed (a deferred constraint, SQLITE_BUSY/FULL) leaves SQLite's transaction open;
-            # SQLAlchemy considers it over, so end it here or every later BEGIN fails.
-            conn.connection.driver_connection.execute("ROLLBACK")
-        with conn.begin():
+        with self._sqlite_transaction():
             if len(batch) == 1:
                 item = batch[0]
                 item.uow = UnitOfWork(conn, self._now_ms())
@@ -148,6 +141,32 @@ class Store:
                 else:
                     raw.execute("RELEASE unit")
                     item.uow = uow
+
+    @contextmanager
+    def _sqlite_transaction(self):
+        """BEGIN IMMEDIATE ... COMMIT issued straight to SQLite (the driver is in autocommit mode).
+
+        SQLAlchemy's own begin()/commit() cost ~100 us a transaction here, as much as the work; its
+        Connection only autobegins a bookkeeping "transaction" (no SQL with isolation_level=None),
+        which is closed after SQLite's COMMIT or ROLLBACK so that its state follows SQLite's.
+        """
+        conn = self._conn
+        raw = conn.connection.driver_connection
+        if raw.in_transaction:
+            # A COMMIT that failed (a deferred constraint, SQLITE_BUSY/FULL) leaves SQLite's transaction
+            # open; end it here or every later BEGIN fails.
+            raw.execute("ROLLBACK")
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            raw.execute("COMMIT")
+        except BaseException:
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
+            raise
+        finally:
+            if conn.in_transaction():
+                conn.rollback()  # bookkeeping only: SQLite is already out of its transaction
 
     async def transaction(self, work: Callable[..., T], *args, **kwargs) -> T:
         """Run ``work(uow, *args, **kwargs)`` in one write transaction; fire its signals after commit.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy.exc import IntegrityError
+from sqlite3 import IntegrityError  # the COMMIT is issued to the driver directly
 
 from storage import db as storage_db
 from storage import outbox as repo
