@@ -9,9 +9,7 @@ from fastapi import FastAPI
 from emulator.core import Emulator
 from emulator.settings import Settings
 
-from . import admin
-from . import sns_admin
-from . import sqs_admin
+from . import admin, sns_admin, sqs_admin
 from .gateway import Gateway
 from .operations import load_handlers
 

@@ -64,7 +64,7 @@ class Gateway:
             if len(body) > MAX_BODY:
                 break
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        host = headers.get("host") or "%s:%s" % tuple(scope.get("server") or ("localhost", 4566))
+        host = headers.get("host") or "{}:{}".format(*(scope.get("server") or ("localhost", 4566)))
         response = await self.handle(scope["method"], scope["path"], scope.get("query_string", b""), headers,
                                      bytes(body), f"{scope.get('scheme', 'http')}://{host}", receive)
         raw_headers = [(b"content-length", str(len(response.body)).encode())]

@@ -1,6 +1,8 @@
 """Imports every service's handler module so that its operations register."""
 
 # Service handler modules are added here as they land, e.g. ``from . import sqs``.
-from . import events  # noqa: F401,E402
-from . import sqs  # noqa: F401,E402
-from . import sns  # noqa: F401,E402
+from . import (
+    events,  # noqa: F401,E402
+    sns,  # noqa: F401,E402
+    sqs,  # noqa: F401,E402
+)

@@ -7,7 +7,7 @@ filled once and only read afterwards.
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 Handler = Callable[..., Awaitable[dict | None]]
 

@@ -31,7 +31,7 @@ class Clock:
         try:
             await asyncio.wait_for(event.wait(), timeout)
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return event.is_set()
 
 

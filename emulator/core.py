@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
+
+from storage.db import Store
 
 from .clock import Clock, FakeClock
 from .outbox import OutboxRunner
@@ -16,12 +18,10 @@ from .scheduler import Scheduler
 from .settings import Settings
 from .waiters import Waiters
 
-from storage.db import Store
-
 log = logging.getLogger("sluice")
 
 # Service packages register a factory here: (emulator) -> service object, attached as an attribute.
-SERVICE_FACTORIES: dict[str, Callable[["Emulator"], object]] = {}
+SERVICE_FACTORIES: dict[str, Callable[[Emulator], object]] = {}
 
 
 def service(name: str):

@@ -10,8 +10,8 @@ permanent, hand it to the kind's dead-letter callback. Every attempt goes to the
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 from storage import outbox as repo
 from storage.db import Store, UnitOfWork

@@ -7,8 +7,18 @@ import json
 from sqlalchemy import and_, delete, func, insert, select, update
 
 from .db import UnitOfWork
-from .schema.sns import (sns_captured, sns_dedup, sns_opted_out, sns_platform_applications, sns_platform_endpoints,
-                         sns_sandbox_numbers, sns_signing_keys, sns_sms_attributes, sns_subscriptions, sns_topics)
+from .schema.sns import (
+    sns_captured,
+    sns_dedup,
+    sns_opted_out,
+    sns_platform_applications,
+    sns_platform_endpoints,
+    sns_sandbox_numbers,
+    sns_signing_keys,
+    sns_sms_attributes,
+    sns_subscriptions,
+    sns_topics,
+)
 
 _JSON_COLUMNS = ("attributes", "tags", "payload")
 

@@ -50,7 +50,7 @@ class ThreadServer:
         asyncio.set_event_loop(self.loop)
         self.loop.run_until_complete(self.server.serve(sockets=[self._sock]))
 
-    def start(self) -> "ThreadServer":
+    def start(self) -> ThreadServer:
         self._thread.start()
         deadline = time.monotonic() + 20
         while not self.server.started:
@@ -82,7 +82,7 @@ class ProcessServer:
         self.proc: subprocess.Popen | None = None
         self.ready_ms: float | None = None
 
-    def start(self, timeout: float = 30) -> "ProcessServer":
+    def start(self, timeout: float = 30) -> ProcessServer:
         started = time.perf_counter()
         self.proc = subprocess.Popen([sys.executable, "-m", "emulator", *self.args], cwd=ROOT, env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

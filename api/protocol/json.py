@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from emulator.errors import AwsError, SerializationException
 
@@ -34,7 +34,7 @@ def _encode(value):
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, datetime):
         if value.tzinfo is None:  # naive means UTC here, never the host's local time
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value.timestamp()
     if isinstance(value, set):
         return list(value)

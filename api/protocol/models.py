@@ -9,7 +9,7 @@ from the last query-protocol SQS model botocore published.
 from __future__ import annotations
 
 import copy
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import botocore.loaders
 from botocore.model import ServiceModel
@@ -23,12 +23,12 @@ def _loader():
     return botocore.loaders.create_loader()
 
 
-@lru_cache(maxsize=None)
+@cache
 def raw_model(service: str) -> dict:
     return _loader().load_service_model(service, "service-2")
 
 
-@lru_cache(maxsize=None)
+@cache
 def service_model(service: str) -> ServiceModel:
     if service == "sqs-query":
         return sqs_query_model()
@@ -145,7 +145,7 @@ def sqs_query_model() -> ServiceModel:
     return ServiceModel(_sqs_query_raw(), service_name="sqs")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _query_errors(model_name: str) -> dict[str, tuple[str, int | None]]:
     """Shape name or wire code -> (wire code, modeled HTTP status), from the model's error traits."""
     raw = _sqs_query_raw() if model_name == "sqs-query" else raw_model(model_name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from botocore.model import OperationModel, Shape
 
@@ -152,7 +152,7 @@ def _text(value, shape: Shape) -> str:
         return base64.b64encode(value if isinstance(value, bytes) else str(value).encode()).decode()
     if kind == "timestamp":
         if isinstance(value, (int, float)):
-            value = datetime.fromtimestamp(value, tz=timezone.utc)
+            value = datetime.fromtimestamp(value, tz=UTC)
         return format_iso8601(value)
     return str(value).translate(_ESCAPES)
 

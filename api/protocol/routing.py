@@ -9,7 +9,7 @@ but has its own target prefix, which is why targets are routed before signing na
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from emulator.errors import AwsError
 
@@ -36,7 +36,7 @@ class Route:
         return "sqs-query" if (self.service == "sqs" and self.protocol == "query") else self.service
 
 
-@lru_cache(maxsize=None)
+@cache
 def _operations(service: str) -> frozenset[str]:
     return frozenset(raw_model(service)["operations"])
 

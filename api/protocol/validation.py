@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from functools import lru_cache
+from functools import cache
 
 from botocore.model import Shape
 
@@ -26,7 +26,7 @@ class Problem:
         self.path, self.value, self.constraint, self.missing = path, value, constraint, missing
 
 
-@lru_cache(maxsize=None)
+@cache
 def _regex(pattern: str):
     try:
         return re.compile(pattern, re.DOTALL)

@@ -18,8 +18,16 @@ from storage.db import UnitOfWork
 
 from ..caller import Caller
 from ..errors import aws_error
-from .errors import (EndpointDisabled, InvalidParameter, NotFound, OptedOut, ParameterValueInvalid,
-                     ResourceNotFound, VerificationException, invalid)
+from .errors import (
+    EndpointDisabled,
+    InvalidParameter,
+    NotFound,
+    OptedOut,
+    ParameterValueInvalid,
+    ResourceNotFound,
+    VerificationException,
+    invalid,
+)
 from .fanout import encode_attributes
 
 PLATFORMS = ("ADM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "BAIDU", "GCM", "MACOS",

@@ -14,8 +14,15 @@ from ..caller import Caller
 from ..errors import AwsError
 from . import fanout, fifo, platform, topics
 from .envelope import iso_timestamp
-from .errors import (BatchEntryIdsNotDistinct, BatchRequestTooLong, EmptyBatchRequest, InvalidBatchEntryId,
-                     TooManyEntriesInBatchRequest, invalid, topic_not_found)
+from .errors import (
+    BatchEntryIdsNotDistinct,
+    BatchRequestTooLong,
+    EmptyBatchRequest,
+    InvalidBatchEntryId,
+    TooManyEntriesInBatchRequest,
+    invalid,
+    topic_not_found,
+)
 from .message import check_attributes, check_message, check_subject, message_size, parse_structure
 
 BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")

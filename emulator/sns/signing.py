@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime, timedelta, timezone
-
+from datetime import UTC, datetime, timedelta
 
 NOTIFICATION_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 CONFIRMATION_FIELDS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type")
@@ -36,7 +35,7 @@ def generate(now_ms: int) -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com"),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Sluice")])
-    start = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc) - timedelta(days=1)
+    start = datetime.fromtimestamp(now_ms / 1000, tz=UTC) - timedelta(days=1)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(start)
             .not_valid_after(start + timedelta(days=3650)).sign(key, hashes.SHA256()))

@@ -127,7 +127,7 @@ def create_topic(uow: UnitOfWork, caller: Caller, name: str, attributes: dict | 
     attributes = dict(attributes or {})
     fifo_flag = attributes.pop("FifoTopic", "false")
     if fifo_flag.lower() not in ("true", "false"):
-        raise invalid("Attributes Reason: FifoTopic: Invalid value [%s]. Must be true or false." % fifo_flag)
+        raise invalid(f"Attributes Reason: FifoTopic: Invalid value [{fifo_flag}]. Must be true or false.")
     fifo = fifo_flag.lower() == "true"
     if fifo:
         if not FIFO_NAME.match(name):

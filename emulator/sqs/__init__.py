@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from emulator.caller import Caller
 from emulator.core import Emulator, service
-
 from storage import sqs as db
 
 from .errors import QueueDoesNotExist

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from .errors import InvalidAttributeName, InvalidAttributeValue, invalid_attribute_value, invalid_value
 from .model import Queue, parse_arn

@@ -6,8 +6,13 @@ import re
 
 from emulator.errors import AwsError
 
-from .errors import (BatchEntryIdsNotDistinct, BatchRequestTooLong, EmptyBatchRequest,  # noqa: F401
-                     InvalidBatchEntryId, TooManyEntriesInBatchRequest)
+from .errors import (  # noqa: F401
+    BatchEntryIdsNotDistinct,
+    BatchRequestTooLong,
+    EmptyBatchRequest,
+    InvalidBatchEntryId,
+    TooManyEntriesInBatchRequest,
+)
 
 _ENTRY_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 

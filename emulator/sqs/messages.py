@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from emulator.caller import Caller
 from emulator.errors import AwsError
-
 from storage import sqs as db
 
 from . import batch
@@ -237,7 +236,7 @@ class MessageOps:
             except AwsError as error:
                 failed.append(batch.failure(entry["Id"], error))
         successful = []
-        for entry_id, result in zip(ids, self.enqueue(uow, queue, prepared, caller.account)):
+        for entry_id, result in zip(ids, self.enqueue(uow, queue, prepared, caller.account), strict=True):
             successful.append({"Id": entry_id, **result})
         return {"Successful": successful, "Failed": failed}
 

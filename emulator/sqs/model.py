@@ -92,7 +92,7 @@ class Queue:
         return self.account, self.region, self.name
 
     @classmethod
-    def from_row(cls, row) -> "Queue":
+    def from_row(cls, row) -> Queue:
         return cls(id=row.id, account=row.account, region=row.region, name=row.name, fifo=bool(row.fifo),
                    attributes=json.loads(row.attributes), tags=json.loads(row.tags), created_at=row.created_at,
                    modified_at=row.modified_at, purged_at=row.purged_at)

@@ -6,12 +6,18 @@ import json
 import re
 
 from emulator.caller import Caller
-
 from storage import sqs as db
 
 from . import attributes as attrs
-from .errors import (InvalidAttributeName, InvalidParameterValue, MissingParameter, PurgeQueueInProgress,
-                     QueueDeletedRecently, QueueNameExists, invalid_value)
+from .errors import (
+    InvalidAttributeName,
+    InvalidParameterValue,
+    MissingParameter,
+    PurgeQueueInProgress,
+    QueueDeletedRecently,
+    QueueNameExists,
+    invalid_value,
+)
 from .model import Queue, queue_arn
 from .pagination import page
 from .urls import queue_url

@@ -13,7 +13,6 @@ import json
 
 from emulator.caller import Caller
 from emulator.errors import AwsError
-
 from storage import sqs as db
 
 from . import batch, fifo

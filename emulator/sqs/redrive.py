@@ -9,7 +9,6 @@ A standard DLQ keeps counting retention from the original send; a FIFO DLQ resta
 from __future__ import annotations
 
 from emulator.caller import Caller
-
 from storage import sqs as db
 
 from .model import Queue

@@ -1,9 +1,11 @@
 """Every table Sluice has, one module per aggregate, all on one MetaData."""
 
-from . import core  # noqa: F401
-from . import sqs  # noqa: F401
-from . import sqs_moves  # noqa: F401
-from . import sns  # noqa: F401
+from . import (
+    core,  # noqa: F401
+    sns,  # noqa: F401
+    sqs,  # noqa: F401
+    sqs_moves,  # noqa: F401
+)
 from .base import SCHEMA_VERSION, metadata
 from .core import delivery_log, outbox
 

@@ -4,9 +4,9 @@ each in its own SAVEPOINT, and each still behaves as if it had had a transaction
 from __future__ import annotations
 
 import asyncio
+from sqlite3 import IntegrityError  # the COMMIT is issued to the driver directly
 
 import pytest
-from sqlite3 import IntegrityError  # the COMMIT is issued to the driver directly
 
 from storage import db as storage_db
 from storage import outbox as repo

@@ -224,6 +224,7 @@ def test_captured_protocols(client, admin):
 
 def test_async_delivery_setting_goes_through_the_outbox():
     import httpx
+
     from tests.conftest import make_client
     from tests.server import ThreadServer
     server = ThreadServer(clock="fake", delivery="async").start()

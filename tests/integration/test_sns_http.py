@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
@@ -133,7 +134,7 @@ def test_notification_headers_envelope_and_signature(client, advance, receiver, 
     assert doc["MessageAttributes"] == {"k": {"Type": "String", "Value": "v"}}
     verify(doc)
     tampered = {**doc, "Message": "changed"}
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidSignature):
         verify(tampered)
 
 
@@ -267,8 +268,8 @@ def test_authenticated_subscription_refuses_anonymous_unsubscribe(client, advanc
 
 
 def test_public_url_setting_is_written_into_links(receiver):
-    from tests.server import ThreadServer
     from tests.conftest import make_client
+    from tests.server import ThreadServer
     server = ThreadServer(clock="fake", public_url="http://sluice.example:4566").start()
     try:
         sns = make_client(server.url, "sns")

@@ -1,18 +1,8 @@
 """FIFO queues: group order, group blocking, deduplication, sequence numbers, ReceiveRequestAttemptId."""
 
 import pytest
-from botocore.exceptions import ClientError
 
-
-def error_of(call, **kwargs):
-    with pytest.raises(ClientError) as err:
-        call(**kwargs)
-    return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
-
-
-@pytest.fixture
-def sqs(client):
-    return client("sqs")
+from tests.helpers import error_of
 
 
 @pytest.fixture

@@ -3,20 +3,9 @@
 import hashlib
 
 import pytest
-from botocore.exceptions import ClientError
 
 from emulator.sqs.md5 import md5_of_attributes
-
-
-def error_of(call, **kwargs):
-    with pytest.raises(ClientError) as err:
-        call(**kwargs)
-    return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
-
-
-@pytest.fixture
-def sqs(client):
-    return client("sqs")
+from tests.helpers import error_of
 
 
 @pytest.fixture

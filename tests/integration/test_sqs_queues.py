@@ -5,11 +5,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-
-def error_of(call, *args, **kwargs):
-    with pytest.raises(ClientError) as err:
-        call(*args, **kwargs)
-    return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
+from tests.helpers import error_of
 
 
 def test_create_queue_url_is_built_on_the_request_endpoint(client, sluice):

@@ -44,11 +44,6 @@ def fifo_queue(sqs, name, **attributes):
                                                         **attributes})["QueueUrl"]
 
 
-@pytest.fixture
-def sqs(client):
-    return client("sqs")
-
-
 # --- 1. a redrive policy naming its own queue -------------------------------------------------
 
 def test_redrive_policy_pointing_at_its_own_queue_is_rejected(sqs):

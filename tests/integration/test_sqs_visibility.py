@@ -6,16 +6,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-
-def error_of(call, **kwargs):
-    with pytest.raises(ClientError) as err:
-        call(**kwargs)
-    return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
-
-
-@pytest.fixture
-def sqs(client):
-    return client("sqs")
+from tests.helpers import error_of
 
 
 def counts(sqs, url):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 try:  # Python 3.11+
     from re import _constants as sre_c
@@ -297,8 +297,8 @@ class ShapeGen:
     def _timestamp(self, shape: Shape, depth: int, stack: tuple):
         micros = 123000 if self.timestamp_micros else 0
         if self.edge:
-            return datetime(1999, 12, 31, 23, 59, 59, micros, tzinfo=timezone.utc)
-        return datetime(2024, 2, 29, 13, 14, 15, micros, tzinfo=timezone.utc)
+            return datetime(1999, 12, 31, 23, 59, 59, micros, tzinfo=UTC)
+        return datetime(2024, 2, 29, 13, 14, 15, micros, tzinfo=UTC)
 
 
 def generate(shape: Shape, *, edge: bool = False, seed: int = 0, timestamp_micros: bool = False) -> dict:

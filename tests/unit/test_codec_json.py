@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from botocore.parsers import create_parser
@@ -43,7 +43,7 @@ def _parse(service: str, op: str, body: bytes) -> dict:
 
 
 def test_blobs_are_base64_and_timestamps_epoch_seconds():
-    when = datetime(2024, 2, 29, 13, 14, 15, 123000, tzinfo=timezone.utc)
+    when = datetime(2024, 2, 29, 13, 14, 15, 123000, tzinfo=UTC)
     body = json_codec.serialize_result({"Records": [{"dynamodb": {
         "ApproximateCreationDateTime": when, "Keys": {"k": {"B": b"\x00\xff"}}, "SizeBytes": 3}}]})
     raw = json.loads(body)
@@ -57,7 +57,7 @@ def test_blobs_are_base64_and_timestamps_epoch_seconds():
 
 def test_naive_datetimes_are_utc_not_local_time():
     naive = datetime(2024, 2, 29, 13, 14, 15)
-    aware = naive.replace(tzinfo=timezone.utc)
+    aware = naive.replace(tzinfo=UTC)
     assert json.loads(json_codec.serialize_result({"T": naive}))["T"] == aware.timestamp()
     other_zone = aware.astimezone(timezone(timedelta(hours=5)))
     assert json.loads(json_codec.serialize_result({"T": other_zone}))["T"] == aware.timestamp()

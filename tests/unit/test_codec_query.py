@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
@@ -206,12 +206,12 @@ def test_unknown_parameters_are_ignored():
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("2024-02-29T13:14:15Z", datetime(2024, 2, 29, 13, 14, 15, tzinfo=timezone.utc)),
-    ("2024-02-29T13:14:15.123Z", datetime(2024, 2, 29, 13, 14, 15, 123000, tzinfo=timezone.utc)),
-    ("2024-02-29T15:14:15+02:00", datetime(2024, 2, 29, 13, 14, 15, tzinfo=timezone.utc)),
-    ("2024-02-29T13:14:15", datetime(2024, 2, 29, 13, 14, 15, tzinfo=timezone.utc)),
-    ("1709212455", datetime(2024, 2, 29, 13, 14, 15, tzinfo=timezone.utc)),
-    ("1709212455.5", datetime(2024, 2, 29, 13, 14, 15, 500000, tzinfo=timezone.utc)),
+    ("2024-02-29T13:14:15Z", datetime(2024, 2, 29, 13, 14, 15, tzinfo=UTC)),
+    ("2024-02-29T13:14:15.123Z", datetime(2024, 2, 29, 13, 14, 15, 123000, tzinfo=UTC)),
+    ("2024-02-29T15:14:15+02:00", datetime(2024, 2, 29, 13, 14, 15, tzinfo=UTC)),
+    ("2024-02-29T13:14:15", datetime(2024, 2, 29, 13, 14, 15, tzinfo=UTC)),
+    ("1709212455", datetime(2024, 2, 29, 13, 14, 15, tzinfo=UTC)),
+    ("1709212455.5", datetime(2024, 2, 29, 13, 14, 15, 500000, tzinfo=UTC)),
 ])
 def test_timestamps_in(text, expected):
     got = parse_timestamp(text)
@@ -219,7 +219,7 @@ def test_timestamps_in(text, expected):
 
 
 def test_timestamps_out_are_iso8601_utc_with_milliseconds():
-    assert format_iso8601(datetime(2024, 2, 29, 15, 14, 15, 123456, tzinfo=timezone.utc)) == "2024-02-29T15:14:15.123Z"
+    assert format_iso8601(datetime(2024, 2, 29, 15, 14, 15, 123456, tzinfo=UTC)) == "2024-02-29T15:14:15.123Z"
     naive = datetime(2024, 2, 29, 13, 14, 15)
     assert format_iso8601(naive) == "2024-02-29T13:14:15.000Z"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -103,7 +103,7 @@ def test_json_values_are_decoded_to_their_shape_types():
     got = check("dynamodbstreams", "GetRecords", {"ShardIterator": "it", "Limit": 5.0, "Unknown": 1, "Null": None})
     assert got == {"ShardIterator": "it", "Limit": 5}
     got = check("events", "PutEvents", {"Entries": [{"Time": 1709212455.5, "Detail": "{}"}]})
-    assert got["Entries"][0]["Time"] == datetime(2024, 2, 29, 13, 14, 15, 500000, tzinfo=timezone.utc)
+    assert got["Entries"][0]["Time"] == datetime(2024, 2, 29, 13, 14, 15, 500000, tzinfo=UTC)
     got = check("dynamodb", "GetItem", {"TableName": "tbl", "Key": {"k": {"B": "AP8="}}})
     assert got["Key"]["k"]["B"] == b"\x00\xff"
 
