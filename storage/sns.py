@@ -174,28 +174,22 @@ def capture(uow: UnitOfWork, *, account: str, region: str, protocol: str, target
 def read_captured(uow: UnitOfWork, *, protocols: tuple[str, ...] | None = None, account: str | None = None,
                   region: str | None = None, target: str | None = None, after_id: int = 0,
                   limit: int = 1000) -> list[dict]:
-    q = select(sns_captured).where(sns_captured.c.id > after_id)
-    if protocols:
-        q = q.where(sns_captured.c.protocol.in_(protocols))
-    if account:
-        q = q.where(sns_captured.c.account == account)
-    if region:
-        q = q.where(sns_captured.c.region == region)
-    if target:
-        q = q.where(sns_captured.c.target == target)
+    q = _captured_where(select(sns_captured).where(sns_captured.c.id > after_id), protocols, account, region, target)
     return [_row(r) for r in uow.conn.execute(q.order_by(sns_captured.c.id).limit(limit)).mappings()]
 
 
 def clear_captured(uow: UnitOfWork, *, protocols: tuple[str, ...], account: str | None = None,
                    region: str | None = None, target: str | None = None) -> None:
-    q = delete(sns_captured).where(sns_captured.c.protocol.in_(protocols))
-    if account:
-        q = q.where(sns_captured.c.account == account)
-    if region:
-        q = q.where(sns_captured.c.region == region)
-    if target:
-        q = q.where(sns_captured.c.target == target)
-    uow.conn.execute(q)
+    uow.conn.execute(_captured_where(delete(sns_captured), protocols, account, region, target))
+
+
+def _captured_where(q, protocols, account, region, target):
+    """``q`` narrowed to captured deliveries of these protocols, account, region and target (None: any)."""
+    for column, value in ((sns_captured.c.account, account), (sns_captured.c.region, region),
+                          (sns_captured.c.target, target)):
+        if value:
+            q = q.where(column == value)
+    return q.where(sns_captured.c.protocol.in_(protocols)) if protocols else q
 
 
 # --- platform applications and endpoints --------------------------------------------------------

@@ -4,13 +4,13 @@ retroactive FIFO delay, and long polls ending at a delay or visibility expiry on
 
 import base64
 import json
-import threading
 import time
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import make_client
+from tests.helpers import receive_in_thread
 from tests.server import ThreadServer
 
 
@@ -21,18 +21,6 @@ def error_of(call, **kwargs):
     return e["Error"]["Code"], e["Error"]["Message"], e["ResponseMetadata"]["HTTPStatusCode"]
 
 
-def receive_in_thread(sqs, **kwargs):
-    out = {}
-
-    def run():
-        started = time.monotonic()
-        out["response"] = sqs.receive_message(**kwargs)
-        out["elapsed"] = time.monotonic() - started
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    time.sleep(0.3)  # let the receive reach its wait
-    return thread, out
 
 
 def arn_of(sqs, url):

@@ -1,12 +1,11 @@
 """Time: visibility timeouts, delays, long polling, retention and the purge rule (fake clock)."""
 
-import threading
 import time
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import error_of
+from tests.helpers import error_of, receive_in_thread
 
 
 def counts(sqs, url):
@@ -86,24 +85,12 @@ def test_queue_and_message_delays(sqs, advance):
         ["queue-delay"]
 
 
-def _receive_in_thread(sqs, **kwargs):
-    out = {}
-
-    def run():
-        started = time.monotonic()
-        out["response"] = sqs.receive_message(**kwargs)
-        out["elapsed"] = time.monotonic() - started
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    time.sleep(0.3)  # let the receive reach its wait (real time; the fake clock does not move)
-    return thread, out
 
 
 def test_long_poll_returns_as_soon_as_a_message_is_sent(client):
     consumer, producer = client("sqs"), client("sqs")
     url = producer.create_queue(QueueName="lp")["QueueUrl"]
-    thread, out = _receive_in_thread(consumer, QueueUrl=url, WaitTimeSeconds=10)
+    thread, out = receive_in_thread(consumer, QueueUrl=url, WaitTimeSeconds=10)
     producer.send_message(QueueUrl=url, MessageBody="wake")
     thread.join(15)
     assert out["response"]["Messages"][0]["Body"] == "wake"
@@ -113,7 +100,7 @@ def test_long_poll_returns_as_soon_as_a_message_is_sent(client):
 def test_long_poll_uses_the_queue_default_wait(client):
     consumer, producer = client("sqs"), client("sqs")
     url = producer.create_queue(QueueName="lpq", Attributes={"ReceiveMessageWaitTimeSeconds": "10"})["QueueUrl"]
-    thread, out = _receive_in_thread(consumer, QueueUrl=url)
+    thread, out = receive_in_thread(consumer, QueueUrl=url)
     producer.send_message(QueueUrl=url, MessageBody="wake")
     thread.join(15)
     assert out["response"]["Messages"][0]["Body"] == "wake" and out["elapsed"] < 2.5
@@ -123,7 +110,7 @@ def test_long_poll_wakes_when_a_delay_runs_out(client, advance):
     sqs = client("sqs")
     url = sqs.create_queue(QueueName="lpd")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=5)
-    thread, out = _receive_in_thread(client("sqs"), QueueUrl=url, WaitTimeSeconds=15)
+    thread, out = receive_in_thread(client("sqs"), QueueUrl=url, WaitTimeSeconds=15)
     advance(5)
     thread.join(20)
     assert out["response"]["Messages"][0]["Body"] == "later" and out["elapsed"] < 3
@@ -134,7 +121,7 @@ def test_long_poll_wakes_on_visibility_reset(client):
     url = sqs.create_queue(QueueName="lpv")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="again")
     handle = sqs.receive_message(QueueUrl=url)["Messages"][0]["ReceiptHandle"]
-    thread, out = _receive_in_thread(client("sqs"), QueueUrl=url, WaitTimeSeconds=10)
+    thread, out = receive_in_thread(client("sqs"), QueueUrl=url, WaitTimeSeconds=10)
     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
     thread.join(15)
     assert out["response"]["Messages"][0]["Body"] == "again" and out["elapsed"] < 2.5
@@ -143,7 +130,7 @@ def test_long_poll_wakes_on_visibility_reset(client):
 def test_long_poll_times_out_empty_after_the_wait(client, advance, sluice):
     sqs = client("sqs")
     url = sqs.create_queue(QueueName="lpe")["QueueUrl"]
-    thread, out = _receive_in_thread(client("sqs"), QueueUrl=url, WaitTimeSeconds=3)
+    thread, out = receive_in_thread(client("sqs"), QueueUrl=url, WaitTimeSeconds=3)
     advance(3)
     thread.join(10)
     assert "Messages" not in out["response"] and out["elapsed"] < 2.5
@@ -197,7 +184,6 @@ def test_purge_and_the_60_second_rule(sqs, advance):
 
 def test_long_poll_of_a_client_that_leaves_frees_its_waiter(sluice, client):
     """A long poll whose client disconnects must not keep a waiter (SQS DG: long polling)."""
-    import time
 
     import httpx
 
