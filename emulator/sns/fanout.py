@@ -42,6 +42,8 @@ def fan_out(svc, uow: UnitOfWork, base: str, msg, topic_attrs: dict) -> None:
         return
     prepared = PreparedMessage(msg.attributes, msg.default_text)
     signatures: dict[str, str] = {}
+    if msg.presigned is not None and msg.presigned[1] == msg.signature_version:
+        signatures[msg.presigned[0]] = msg.presigned[2]  # signed before the transaction, same fields
     for arn, protocol, endpoint, attrs_json, throttle_next_at in subs:
         attrs = json.loads(attrs_json) if attrs_json != "{}" else {}
         policy = attrs.get("FilterPolicy")

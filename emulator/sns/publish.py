@@ -46,6 +46,8 @@ class Message:
     dedup_id: str | None = None
     sequence_number: str | None = None
     signature_version: str = "1"
+    # (text, SignatureVersion, Signature) made before the transaction, off the writer thread (see SnsService).
+    presigned: tuple[str, str, str] | None = None
 
     @property
     def delivered_attributes(self) -> dict:
@@ -74,7 +76,7 @@ def _validate(message: str | None, subject: str | None, structure: str | None, a
 def publish(svc, uow: UnitOfWork, caller: Caller, base: str, *, topic_arn: str | None = None,
             target_arn: str | None = None, phone_number: str | None = None, message: str | None = None,
             subject: str | None = None, structure: str | None = None, attributes: dict | None = None,
-            dedup_id: str | None = None, group_id: str | None = None) -> dict:
+            dedup_id: str | None = None, group_id: str | None = None, presigned: dict | None = None) -> dict:
     given = [x for x in (topic_arn, target_arn, phone_number) if x]
     if not given:
         raise invalid("TopicArn or TargetArn Reason: no value for required parameter")
@@ -94,21 +96,29 @@ def publish(svc, uow: UnitOfWork, caller: Caller, base: str, *, topic_arn: str |
     topic = repo.topic_for_publish(uow, arn)
     if topic is None:
         raise topic_not_found()
-    return _accept(svc, uow, base, topic, message, per_protocol, subject, attrs, dedup_id, group_id)
+    return _accept(svc, uow, base, topic, message, per_protocol, subject, attrs, dedup_id, group_id,
+                   presigned=presigned)
 
 
 def _accept(svc, uow: UnitOfWork, base: str, topic: tuple, message: str, per_protocol: dict | None,
-            subject: str | None, attrs: dict, dedup_id: str | None, group_id: str | None) -> dict:
+            subject: str | None, attrs: dict, dedup_id: str | None, group_id: str | None, *,
+            presigned: dict | None = None) -> dict:
     arn, account, region, is_fifo, attributes_json = topic
     topic_attrs = json.loads(attributes_json) if attributes_json != "{}" else {}
+    version = topic_attrs.get("SignatureVersion", "1")
+    svc.signature_versions[arn] = version  # lets the next publish to this topic sign before its transaction
     if message_size(message, attrs) > topics.max_message_size(topic_attrs):
         raise invalid("Message too long")
     content_based = topic_attrs.get("ContentBasedDeduplication") == "true"
     fifo.check_ids(fifo=bool(is_fifo), content_based=content_based, group_id=group_id, dedup_id=dedup_id)
-    message_id = str(uuid.uuid4())
+    if presigned is not None:
+        message_id, timestamp = presigned["message_id"], presigned["timestamp"]
+        signed = (presigned["text"], presigned["version"], presigned["signature"])
+    else:
+        message_id, timestamp, signed = str(uuid.uuid4()), iso_timestamp(uow.now), None
     msg = Message(message_id=message_id, topic_arn=arn, message=message, per_protocol=per_protocol, subject=subject,
-                  attributes=attrs, timestamp=iso_timestamp(uow.now), account=account, region=region,
-                  group_id=group_id, signature_version=topic_attrs.get("SignatureVersion", "1"))
+                  attributes=attrs, timestamp=timestamp, account=account, region=region,
+                  group_id=group_id, signature_version=version, presigned=signed)
     if is_fifo:
         msg.dedup_id = fifo.dedup_id_for(message, dedup_id)
         key = fifo.dedup_key(msg.dedup_id, group_id, topic_attrs.get("FifoThroughputScope"))
