@@ -36,6 +36,7 @@ class Scheduler:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._inflight: set[asyncio.Task] = set()
+        self.next_due_left: int | None = None
 
     def add_source(self, source: DueSource) -> None:
         self.sources.append(source)
@@ -75,14 +76,22 @@ class Scheduler:
         return min(dues) if dues else None
 
     async def run_due_once(self) -> bool:
-        """Run every source that has work due now; True if any had."""
+        """Run every source that has work due now; True if any had.
+
+        Leaves the earliest due time still ahead in ``self.next_due_left``: each source is asked
+        once, and again only if it just ran, so the task's sleep needs no second round of queries.
+        """
         now = self.clock.now_ms()
-        ran = False
+        ran, earliest = False, None
         for source in self.sources:
             due = await source.next_due()
             if due is not None and due <= now:
                 ran = True
                 await source.run_due(now)
+                due = await source.next_due()
+            if due is not None and (earliest is None or due < earliest):
+                earliest = due
+        self.next_due_left = earliest
         return ran
 
     async def _run(self) -> None:
@@ -90,7 +99,7 @@ class Scheduler:
             self._wake.clear()
             try:
                 await self.run_due_once()
-                due = await self.next_due()
+                due = self.next_due_left
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -15,6 +15,7 @@ import json
 import uuid
 
 from emulator.caller import Caller
+from storage import sqs as messages_db
 from storage import sqs_moves as db
 
 from .errors import InvalidParameterValue, ResourceNotFoundException
@@ -141,8 +142,6 @@ class MoveTaskOps:
 
     def redrive_to(self, uow, row_id: int, target: Queue) -> None:
         """Move one message back out of a DLQ: receivable now, receive count reset, no longer a dead letter."""
-        from storage import sqs as messages_db
-
         now = uow.now
         expires_at = now + target.retention_ms if target.fifo else None
         seq = self.next_sequence(now) if target.fifo else None
