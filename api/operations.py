@@ -1,35 +1,60 @@
-"""The operation registry: (service, operation) -> thin handler.
+"""The operation table: (service, operation) -> thin handler, by explicit module per service.
 
-A handler takes the emulator, the request context and the validated input dict, and returns the
-output dict (or None). Modules register with ``@ops("sqs", "SendMessage")`` at import; the table is
-filled once and only read afterwards.
+Each service's handlers live in one module (``HANDLER_MODULES``) as functions named by botocore's
+``xform_name(operation)`` (``SendMessage`` -> ``send_message``). A handler takes the emulator, the
+request context and the validated input dict, and returns the output dict (or None). The table is
+built once, on first use, and checked against the service model: a public function of a handler
+module that names no operation is a typo and fails the start, not a silent 501.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from collections.abc import Awaitable, Callable
+from functools import cache
+
+from botocore import xform_name
+
+from .protocol.models import service_model
 
 Handler = Callable[..., Awaitable[dict | None]]
 
-_HANDLERS: dict[tuple[str, str], Handler] = {}
+HANDLER_MODULES: dict[str, str] = {
+    "sqs": "api.sqs",
+    "sns": "api.sns",
+    "events": "api.events",
+}
 
 
-def ops(service: str, *operations: str):
-    def register(fn: Handler) -> Handler:
-        for operation in operations:
-            _HANDLERS[(service, operation)] = fn
-        return fn
-    return register
+class HandlerModuleError(RuntimeError):
+    pass
+
+
+@cache
+def _table() -> dict[tuple[str, str], Handler]:
+    table: dict[tuple[str, str], Handler] = {}
+    for service, module_name in HANDLER_MODULES.items():
+        module = importlib.import_module(module_name)
+        by_name = {xform_name(op): op for op in service_model(service).operation_names}
+        for name, fn in vars(module).items():
+            if name.startswith("_") or not inspect.iscoroutinefunction(fn) or fn.__module__ != module_name:
+                continue
+            operation = by_name.get(name)
+            if operation is None:
+                raise HandlerModuleError(f"{module_name}.{name} names no operation of {service}")
+            table[(service, operation)] = fn
+    return table
 
 
 def handler_for(service: str, operation: str) -> Handler | None:
-    return _HANDLERS.get((service, operation))
+    return _table().get((service, operation))
 
 
 def implemented(service: str) -> list[str]:
-    return sorted(op for (svc, op) in _HANDLERS if svc == service)
+    return sorted(op for (svc, op) in _table() if svc == service)
 
 
 def load_handlers() -> None:
-    """Import every handler module (each registers its operations)."""
-    from . import handlers  # noqa: F401
+    """Import and check every handler module (at start, so a broken one fails there)."""
+    _table()

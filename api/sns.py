@@ -4,116 +4,95 @@ from __future__ import annotations
 
 from emulator.errors import AwsError
 
-from .operations import ops
 
 
 def _sns(emulator):
     return emulator.sns
 
 
-@ops("sns", "CreateTopic")
 async def create_topic(emulator, ctx, p):
     arn = await _sns(emulator).create_topic(ctx.caller, p["Name"], p.get("Attributes"), p.get("Tags"),
                                             p.get("DataProtectionPolicy"))
     return {"TopicArn": arn}
 
 
-@ops("sns", "DeleteTopic")
 async def delete_topic(emulator, ctx, p):
     await _sns(emulator).delete_topic(ctx.caller, p["TopicArn"])
 
 
-@ops("sns", "GetTopicAttributes")
 async def get_topic_attributes(emulator, ctx, p):
     return {"Attributes": await _sns(emulator).get_topic_attributes(p["TopicArn"])}
 
 
-@ops("sns", "SetTopicAttributes")
 async def set_topic_attributes(emulator, ctx, p):
     await _sns(emulator).set_topic_attributes(p["TopicArn"], p["AttributeName"], p.get("AttributeValue"))
 
 
-@ops("sns", "ListTopics")
 async def list_topics(emulator, ctx, p):
     return await _sns(emulator).list_topics(ctx.caller, p.get("NextToken"))
 
 
-@ops("sns", "AddPermission")
 async def add_permission(emulator, ctx, p):
     await _sns(emulator).add_permission(p["TopicArn"], p["Label"], p["AWSAccountId"], p["ActionName"])
 
 
-@ops("sns", "RemovePermission")
 async def remove_permission(emulator, ctx, p):
     await _sns(emulator).remove_permission(p["TopicArn"], p["Label"])
 
 
-@ops("sns", "TagResource")
 async def tag_resource(emulator, ctx, p):
     await _sns(emulator).tag_resource(p["ResourceArn"], p["Tags"])
 
 
-@ops("sns", "UntagResource")
 async def untag_resource(emulator, ctx, p):
     await _sns(emulator).untag_resource(p["ResourceArn"], p["TagKeys"])
 
 
-@ops("sns", "ListTagsForResource")
 async def list_tags_for_resource(emulator, ctx, p):
     return {"Tags": await _sns(emulator).list_tags_for_resource(p["ResourceArn"])}
 
 
-@ops("sns", "PutDataProtectionPolicy")
 async def put_data_protection_policy(emulator, ctx, p):
     await _sns(emulator).put_data_protection_policy(p["ResourceArn"], p["DataProtectionPolicy"])
 
 
-@ops("sns", "GetDataProtectionPolicy")
 async def get_data_protection_policy(emulator, ctx, p):
     policy = await _sns(emulator).get_data_protection_policy(p["ResourceArn"])
     return {"DataProtectionPolicy": policy} if policy is not None else {}
 
 
-@ops("sns", "Subscribe")
 async def subscribe(emulator, ctx, p):
     arn = await _sns(emulator).subscribe(ctx.caller, p["TopicArn"], p["Protocol"], p.get("Endpoint"),
                                          p.get("Attributes"), bool(p.get("ReturnSubscriptionArn")))
     return {"SubscriptionArn": arn}
 
 
-@ops("sns", "ConfirmSubscription")
 async def confirm_subscription(emulator, ctx, p):
     arn = await _sns(emulator).confirm_subscription(p["TopicArn"], p["Token"], p.get("AuthenticateOnUnsubscribe"))
     return {"SubscriptionArn": arn}
 
 
-@ops("sns", "Unsubscribe")
 async def unsubscribe(emulator, ctx, p):
     await _sns(emulator).unsubscribe(ctx.caller, p["SubscriptionArn"], signed="authorization" in ctx.headers)
 
 
-@ops("sns", "GetSubscriptionAttributes")
 async def get_subscription_attributes(emulator, ctx, p):
     return {"Attributes": await _sns(emulator).get_subscription_attributes(p["SubscriptionArn"])}
 
 
-@ops("sns", "SetSubscriptionAttributes")
 async def set_subscription_attributes(emulator, ctx, p):
     await _sns(emulator).set_subscription_attributes(p["SubscriptionArn"], p["AttributeName"],
                                                      p.get("AttributeValue"))
 
 
-@ops("sns", "ListSubscriptions")
 async def list_subscriptions(emulator, ctx, p):
     return await _sns(emulator).list_subscriptions(ctx.caller, p.get("NextToken"))
 
 
-@ops("sns", "ListSubscriptionsByTopic")
 async def list_subscriptions_by_topic(emulator, ctx, p):
     return await _sns(emulator).list_subscriptions_by_topic(p["TopicArn"], p.get("NextToken"))
 
 
-@ops("sns", "Publish")
 async def publish(emulator, ctx, p):
     return await _sns(emulator).publish(
         ctx.caller, topic_arn=p.get("TopicArn"), target_arn=p.get("TargetArn"), phone_number=p.get("PhoneNumber"),
@@ -122,121 +101,99 @@ async def publish(emulator, ctx, p):
         group_id=p.get("MessageGroupId"))
 
 
-@ops("sns", "PublishBatch")
 async def publish_batch(emulator, ctx, p):
     return await _sns(emulator).publish_batch(ctx.caller, p["TopicArn"], p.get("PublishBatchRequestEntries") or [])
 
 
 # --- platform applications and endpoints ----------------------------------------------------------
 
-@ops("sns", "CreatePlatformApplication")
 async def create_platform_application(emulator, ctx, p):
     arn = await _sns(emulator).platform("create_application", ctx.caller, p["Name"], p["Platform"],
                                         p.get("Attributes"))
     return {"PlatformApplicationArn": arn}
 
 
-@ops("sns", "GetPlatformApplicationAttributes")
 async def get_platform_application_attributes(emulator, ctx, p):
     return {"Attributes": await _sns(emulator).platform("get_application_attributes", p["PlatformApplicationArn"])}
 
 
-@ops("sns", "SetPlatformApplicationAttributes")
 async def set_platform_application_attributes(emulator, ctx, p):
     await _sns(emulator).platform("set_application_attributes", p["PlatformApplicationArn"], p["Attributes"])
 
 
-@ops("sns", "DeletePlatformApplication")
 async def delete_platform_application(emulator, ctx, p):
     await _sns(emulator).platform("delete_application", p["PlatformApplicationArn"])
 
 
-@ops("sns", "ListPlatformApplications")
 async def list_platform_applications(emulator, ctx, p):
     return await _sns(emulator).platform("list_applications", ctx.caller, p.get("NextToken"))
 
 
-@ops("sns", "CreatePlatformEndpoint")
 async def create_platform_endpoint(emulator, ctx, p):
     arn = await _sns(emulator).platform("create_endpoint", p["PlatformApplicationArn"], p["Token"],
                                         p.get("CustomUserData"), p.get("Attributes"))
     return {"EndpointArn": arn}
 
 
-@ops("sns", "GetEndpointAttributes")
 async def get_endpoint_attributes(emulator, ctx, p):
     return {"Attributes": await _sns(emulator).platform("get_endpoint_attributes", p["EndpointArn"])}
 
 
-@ops("sns", "SetEndpointAttributes")
 async def set_endpoint_attributes(emulator, ctx, p):
     await _sns(emulator).platform("set_endpoint_attributes", p["EndpointArn"], p["Attributes"])
 
 
-@ops("sns", "DeleteEndpoint")
 async def delete_endpoint(emulator, ctx, p):
     await _sns(emulator).platform("delete_endpoint", p["EndpointArn"])
 
 
-@ops("sns", "ListEndpointsByPlatformApplication")
 async def list_endpoints_by_platform_application(emulator, ctx, p):
     return await _sns(emulator).platform("list_endpoints", p["PlatformApplicationArn"], p.get("NextToken"))
 
 
 # --- SMS --------------------------------------------------------------------------------------------
 
-@ops("sns", "GetSMSAttributes")
 async def get_sms_attributes(emulator, ctx, p):
     return {"attributes": await _sns(emulator).platform("get_sms_attributes", ctx.caller, p.get("attributes"))}
 
 
-@ops("sns", "SetSMSAttributes")
 async def set_sms_attributes(emulator, ctx, p):
     await _sns(emulator).platform("set_sms_attributes", ctx.caller, p["attributes"])
 
 
-@ops("sns", "CheckIfPhoneNumberIsOptedOut")
 async def check_if_phone_number_is_opted_out(emulator, ctx, p):
     return {"isOptedOut": await _sns(emulator).platform("check_opted_out", ctx.caller, p["phoneNumber"])}
 
 
-@ops("sns", "OptInPhoneNumber")
 async def opt_in_phone_number(emulator, ctx, p):
     await _sns(emulator).platform("opt_in", ctx.caller, p["phoneNumber"])
 
 
-@ops("sns", "ListPhoneNumbersOptedOut")
 async def list_phone_numbers_opted_out(emulator, ctx, p):
     return await _sns(emulator).platform("list_opted_out", ctx.caller, p.get("nextToken"))
 
 
-@ops("sns", "GetSMSSandboxAccountStatus")
 async def get_sms_sandbox_account_status(emulator, ctx, p):
     return {"IsInSandbox": False}
 
 
-@ops("sns", "CreateSMSSandboxPhoneNumber")
 async def create_sms_sandbox_phone_number(emulator, ctx, p):
     await _sns(emulator).platform("create_sandbox_number", ctx.caller, p["PhoneNumber"], p.get("LanguageCode"))
 
 
-@ops("sns", "VerifySMSSandboxPhoneNumber")
 async def verify_sms_sandbox_phone_number(emulator, ctx, p):
     await _sns(emulator).platform("verify_sandbox_number", ctx.caller, p["PhoneNumber"], p["OneTimePassword"])
 
 
-@ops("sns", "DeleteSMSSandboxPhoneNumber")
 async def delete_sms_sandbox_phone_number(emulator, ctx, p):
     await _sns(emulator).platform("delete_sandbox_number", ctx.caller, p["PhoneNumber"])
 
 
-@ops("sns", "ListSMSSandboxPhoneNumbers")
 async def list_sms_sandbox_phone_numbers(emulator, ctx, p):
     return await _sns(emulator).platform("list_sandbox_numbers", ctx.caller, p.get("NextToken"),
                                          p.get("MaxResults"))
 
 
-@ops("sns", "ListOriginationNumbers")
 async def list_origination_numbers(emulator, ctx, p):
     max_results = p.get("MaxResults")
     if max_results is not None and not 1 <= max_results <= 30:

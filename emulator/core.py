@@ -1,37 +1,33 @@
 """The Emulator: the composition root that owns settings, clock, store, scheduler and waiters.
 
-Services attach themselves here (``emulator.sqs``, ``emulator.sns`` ...). There is no module-level
-state: two Emulators can live in one process, e.g. in a test.
+Services come from the explicit table in ``services.py`` and are typed attributes here
+(``emulator.sqs``, ``emulator.sns``). There is no module-level state: two Emulators can live in
+one process, e.g. in a test.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 
 from storage.db import Store
 
 from .clock import Clock, FakeClock
 from .outbox import OutboxRunner
 from .scheduler import Scheduler
+from .services import SERVICES, Service
 from .settings import Settings
+from .sns import SnsService
+from .sqs import Sqs
 from .waiters import Waiters
 
 log = logging.getLogger("sluice")
 
-# Service packages register a factory here: (emulator) -> service object, attached as an attribute.
-SERVICE_FACTORIES: dict[str, Callable[[Emulator], object]] = {}
-
-
-def service(name: str):
-    def register(factory):
-        SERVICE_FACTORIES[name] = factory
-        return factory
-    return register
-
 
 class Emulator:
+    sqs: Sqs
+    sns: SnsService
+
     def __init__(self, settings: Settings | None = None, *, clock: Clock | None = None):
         self.settings = settings or Settings()
         self.clock = clock or (FakeClock() if self.settings.clock == "fake" else Clock())
@@ -41,19 +37,16 @@ class Emulator:
         self.outbox = OutboxRunner(self.store, self.scheduler)
         self.scheduler.add_source(self.outbox)
         self.started_at = time.time()
-        self.services: dict[str, object] = {}
-        # Import here so that service packages can import this module.
-        from . import services  # noqa: F401
-        for name, factory in SERVICE_FACTORIES.items():
-            self.services[name] = factory(self)
-            setattr(self, name, self.services[name])
+        self.services: dict[str, Service] = {}
+        for name, cls in SERVICES.items():
+            self.services[name] = cls(self)
+        self.sqs = self.services["sqs"]  # type: ignore[assignment]
+        self.sns = self.services["sns"]  # type: ignore[assignment]
 
     async def start(self) -> None:
         await self.store.open()
         for svc in self.services.values():
-            start = getattr(svc, "start", None)
-            if start is not None:
-                await start()
+            await svc.start()
         await self.scheduler.start()
 
     async def stop(self) -> None:
@@ -64,9 +57,7 @@ class Emulator:
         """Wipe every resource and message; caches rebuilt from the (now empty) store."""
         await self.store.wipe()
         for svc in self.services.values():
-            reset = getattr(svc, "reset", None)
-            if reset is not None:
-                reset()
+            svc.reset()
         self.waiters.notify_all()
 
     async def advance_clock(self, ms: int) -> int:

@@ -34,17 +34,36 @@ class SchemaVersionError(RuntimeError):
 
 
 class UnitOfWork:
-    """What a transaction function receives: the connection, the transaction's time, and post-commit signals."""
+    """What a transaction function receives: the connection, the transaction's time, and signals.
 
-    __slots__ = ("conn", "now", "_after")
+    ``after_commit`` callbacks fire on the event loop once the change is committed (wake-ups).
+    ``on_rollback`` callbacks fire on the writer thread, newest first, when the unit's work is undone
+    (its savepoint rolled back, or the COMMIT of its batch failed): every in-memory cache edit made
+    inside a unit registers its undo here, so a cache never shows state that was not committed.
+    """
+
+    __slots__ = ("conn", "now", "_after", "_undo")
 
     def __init__(self, conn: Connection, now: int):
         self.conn = conn
         self.now = now
         self._after: list[Callable[[], Any]] = []
+        self._undo: list[Callable[[], Any]] = []
 
     def after_commit(self, callback: Callable[[], Any]) -> None:
         self._after.append(callback)
+
+    def on_rollback(self, callback: Callable[[], Any]) -> None:
+        self._undo.append(callback)
+
+    def rolled_back(self) -> None:
+        """Run the undo callbacks, newest first (each cache edit undone in reverse order)."""
+        undo, self._undo = self._undo, []
+        for callback in reversed(undo):
+            try:
+                callback()
+            except Exception:  # one failed undo must not stop the others
+                log.exception("rollback callback failed")
 
     @property
     def sql(self):
@@ -121,27 +140,42 @@ class Store:
         before the one COMMIT: a 200 still means committed.
         """
         conn = self._conn
-        with self._sqlite_transaction():
-            if len(batch) == 1:
-                item = batch[0]
-                item.uow = UnitOfWork(conn, self._now_ms())
-                item.result = item.work(item.uow, *item.args, **item.kwargs)
-                return
-            # Savepoints straight through the driver: SQLAlchemy's begin_nested() costs ~50 us a unit,
-            # more than the unit itself; the SAVEPOINT/RELEASE pairs are balanced right here.
-            raw = conn.connection.driver_connection
-            for item in batch:
-                uow = UnitOfWork(conn, self._now_ms())
-                raw.execute("SAVEPOINT unit")
-                try:
-                    item.result = item.work(uow, *item.args, **item.kwargs)
-                except Exception as exc:
-                    raw.execute("ROLLBACK TO unit")
-                    raw.execute("RELEASE unit")
-                    item.error = exc
-                else:
-                    raw.execute("RELEASE unit")
+        try:
+            with self._sqlite_transaction():
+                if len(batch) == 1:
+                    item = batch[0]
+                    uow = UnitOfWork(conn, self._now_ms())
                     item.uow = uow
+                    try:
+                        item.result = item.work(uow, *item.args, **item.kwargs)
+                    except BaseException:
+                        item.uow = None
+                        uow.rolled_back()
+                        raise
+                    return
+                # Savepoints straight through the driver: SQLAlchemy's begin_nested() costs ~50 us a unit,
+                # more than the unit itself; the SAVEPOINT/RELEASE pairs are balanced right here.
+                raw = conn.connection.driver_connection
+                for item in batch:
+                    uow = UnitOfWork(conn, self._now_ms())
+                    raw.execute("SAVEPOINT unit")
+                    try:
+                        item.result = item.work(uow, *item.args, **item.kwargs)
+                    except Exception as exc:
+                        raw.execute("ROLLBACK TO unit")
+                        raw.execute("RELEASE unit")
+                        uow.rolled_back()
+                        item.error = exc
+                    else:
+                        raw.execute("RELEASE unit")
+                        item.uow = uow
+        except BaseException:
+            # The COMMIT (or the transaction around the units) failed: every unit that had succeeded is
+            # undone too, newest first, before any later unit runs on this thread.
+            for item in reversed(batch):
+                if item.uow is not None:
+                    item.uow.rolled_back()
+            raise
 
     @contextmanager
     def _sqlite_transaction(self):

@@ -13,14 +13,12 @@ from storage import sns as repo
 from storage.db import UnitOfWork
 
 from ..caller import Caller
-from ..core import service
 from ..patterns import CompiledPolicy, compile_filter_policy
 from . import confirmations, envelope, platform, publish, subscriptions, topics
 from .http_delivery import HttpDelivery
 from .signing import Signer, generate
 
 
-@service("sns")
 class SnsService:
     def __init__(self, emulator):
         self.emulator = emulator
@@ -38,6 +36,9 @@ class SnsService:
         """The signer, for callers outside a transaction (the certificate endpoint)."""
         await self.store.transaction(self.ensure_key)
         return self.signer
+
+    async def start(self) -> None:
+        pass
 
     def reset(self) -> None:
         # The wipe removed the key's row: keep signing with the same key and store it again on next use.

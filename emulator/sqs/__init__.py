@@ -8,8 +8,9 @@ reloads it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from emulator.caller import Caller
-from emulator.core import Emulator, service
 from storage import sqs as db
 
 from .errors import QueueDoesNotExist
@@ -21,6 +22,9 @@ from .receive import ReceiveOps
 from .redrive import RedriveOps
 from .retention import RetentionSweeper
 from .urls import parse_queue_url
+
+if TYPE_CHECKING:
+    from emulator.core import Emulator
 
 
 class Sqs(QueueOps, MessageOps, ReceiveOps, RedriveOps, MoveTaskOps):
@@ -118,8 +122,3 @@ class Sqs(QueueOps, MessageOps, ReceiveOps, RedriveOps, MoveTaskOps):
 
     def queue_exists(self, uow, queue_arn: str) -> bool:
         return self.queue_by_arn(queue_arn) is not None
-
-
-@service("sqs")
-def _factory(emulator: Emulator) -> Sqs:
-    return Sqs(emulator)
