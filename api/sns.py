@@ -5,7 +5,6 @@ from __future__ import annotations
 from emulator.errors import AwsError
 
 
-
 def _sns(emulator):
     return emulator.sns
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+
 async def create_queue(emulator, ctx, params):
     return await emulator.sqs.create_queue(ctx.caller, params)
 
