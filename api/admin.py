@@ -7,8 +7,6 @@ import time
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from storage import outbox as outbox_repo
-
 from .operations import implemented
 from .protocol.models import SERVICES, operation_names
 
@@ -53,6 +51,7 @@ class Delivery(BaseModel):
     status: str
     error: str | None
     outbox_id: int | None
+    source_arn: str | None = None
 
 
 class PendingDelivery(BaseModel):
@@ -118,13 +117,12 @@ async def run_scheduler(request: Request) -> dict:
 async def deliveries(request: Request, after_id: int = 0, limit: int = Query(1000, ge=1, le=10_000),
                      target: str | None = None, kind: str | None = None) -> list[dict]:
     """Every delivery attempt (success or failure), oldest first."""
-    return await _emulator(request).store.read(outbox_repo.read_log, after_id=after_id, limit=limit,
-                                               target=target, kind=kind)
+    return await _emulator(request).delivery.log(after_id=after_id, limit=limit, target=target, kind=kind)
 
 
 @router.get("/_sluice/deliveries/pending", response_model=list[PendingDelivery], tags=["sluice"])
 async def pending_deliveries(request: Request) -> list[dict]:
-    return await _emulator(request).store.read(outbox_repo.pending)
+    return await _emulator(request).delivery.pending()
 
 
 # --- compatibility aliases ------------------------------------------------------------------

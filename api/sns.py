@@ -177,7 +177,7 @@ async def get_sms_sandbox_account_status(emulator, ctx, p):
 
 
 async def create_sms_sandbox_phone_number(emulator, ctx, p):
-    await _sns(emulator).platform("create_sandbox_number", ctx.caller, p["PhoneNumber"], p.get("LanguageCode"))
+    await _sns(emulator).create_sms_sandbox_phone_number(ctx.caller, p["PhoneNumber"], p.get("LanguageCode"))
 
 
 async def verify_sms_sandbox_phone_number(emulator, ctx, p):

@@ -8,9 +8,6 @@ from collections import defaultdict
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel
 
-from emulator.sns import platform
-from storage import sns as repo
-
 router = APIRouter()
 
 
@@ -33,14 +30,23 @@ async def captured_messages(request: Request, protocol: str | None = None, targe
                             limit: int = 1000) -> list[dict]:
     """Deliveries Sluice captured instead of sending: sms, email, email-json, lambda, firehose, application."""
     protocols = tuple(protocol.split(",")) if protocol else None
-    return await _sns(request).store.read(repo.read_captured, protocols=protocols, account=account, region=region,
-                                          target=target, after_id=after_id, limit=limit)
+    rows = await request.app.state.emulator.delivery.captured(source="sns", protocols=protocols, account=account,
+                                                              region=region, target=target, after_id=after_id,
+                                                              limit=limit)
+    return [_sns_row(row) for row in rows]
+
+
+def _sns_row(row: dict) -> dict:
+    """A captured row in the shape this endpoint has always had (topic_arn, subscription_arn)."""
+    out = {k: v for k, v in row.items() if k not in ("source", "source_arn", "route")}
+    out["topic_arn"], out["subscription_arn"] = row["source_arn"], row["route"]
+    return out
 
 
 @router.delete("/_sluice/sns/messages", tags=["sns"])
 async def clear_captured(request: Request, protocol: str | None = None, target: str | None = None) -> dict:
     protocols = tuple(protocol.split(",")) if protocol else platform_protocols()
-    await _sns(request).store.transaction(repo.clear_captured, protocols=protocols, target=target)
+    await request.app.state.emulator.delivery.clear_captured(source="sns", protocols=protocols, target=target)
     return {"cleared": True}
 
 
@@ -57,7 +63,7 @@ class OptOut(BaseModel):
 async def opt_out(request: Request, body: OptOut) -> dict:
     """Opt a phone number out of SMS, as a recipient replying STOP would."""
     emu = request.app.state.emulator
-    await emu.store.transaction(platform.opt_out, body.accountId or emu.settings.default_account, body.phoneNumber)
+    await emu.sns.platform("opt_out", body.accountId or emu.settings.default_account, body.phoneNumber)
     return {"optedOut": body.phoneNumber}
 
 
@@ -77,9 +83,10 @@ def _localstack_shape(rows: list[dict], key: str, out_key: str, target_field: st
 async def _localstack_read(request: Request, protocol: str, account: str | None, region: str | None,
                            target: str | None) -> list[dict]:
     emu = request.app.state.emulator
-    return await emu.store.read(repo.read_captured, protocols=(protocol,),
-                                account=account or emu.settings.default_account,
-                                region=region or emu.settings.default_region, target=target, limit=100_000)
+    rows = await emu.delivery.captured(source="sns", protocols=(protocol,),
+                                       account=account or emu.settings.default_account,
+                                       region=region or emu.settings.default_region, target=target, limit=100_000)
+    return [_sns_row(row) for row in rows]
 
 
 @router.get("/_aws/sns/platform-endpoint-messages", tags=["compat"])
@@ -94,9 +101,9 @@ async def platform_endpoint_messages(request: Request, accountId: str | None = N
 async def clear_platform_endpoint_messages(request: Request, accountId: str | None = None, region: str | None = None,
                                            endpointArn: str | None = None) -> Response:
     emu = request.app.state.emulator
-    await emu.store.transaction(repo.clear_captured, protocols=("application",),
-                                account=accountId or emu.settings.default_account,
-                                region=region or emu.settings.default_region, target=endpointArn)
+    await emu.delivery.clear_captured(source="sns", protocols=("application",),
+                                      account=accountId or emu.settings.default_account,
+                                      region=region or emu.settings.default_region, target=endpointArn)
     return Response(status_code=204)
 
 
@@ -112,7 +119,7 @@ async def sms_messages(request: Request, accountId: str | None = None, region: s
 async def clear_sms_messages(request: Request, accountId: str | None = None, region: str | None = None,
                              phoneNumber: str | None = None) -> Response:
     emu = request.app.state.emulator
-    await emu.store.transaction(repo.clear_captured, protocols=("sms",),
-                                account=accountId or emu.settings.default_account,
-                                region=region or emu.settings.default_region, target=phoneNumber)
+    await emu.delivery.clear_captured(source="sns", protocols=("sms",),
+                                      account=accountId or emu.settings.default_account,
+                                      region=region or emu.settings.default_region, target=phoneNumber)
     return Response(status_code=204)

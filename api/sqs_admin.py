@@ -53,7 +53,7 @@ def _jsonable(message: dict) -> dict:
 async def sluice_messages(request: Request, QueueUrl: str) -> Response:  # noqa: N803 (AWS's parameter name)
     """Every message of a queue (visible, in flight and delayed) with all attributes; nothing changes."""
     try:
-        messages = await request.app.state.emulator.sqs.peek(_caller(request), QueueUrl)
+        messages = await request.app.state.emulator.sqs.peek(_caller(request), queue_url=QueueUrl)
     except AwsError as error:
         return Response(json.dumps({"code": error.code, "message": error.message}), status_code=error.status,
                         media_type="application/json")
@@ -85,7 +85,7 @@ async def _answer(request: Request, url: str, values: dict) -> Response:
     show_delayed = values.get("ShowDelayed", "").lower() in ("true", "1")
     request_id = str(uuid.uuid4())
     try:
-        messages = await request.app.state.emulator.sqs.peek(_caller(request), url)
+        messages = await request.app.state.emulator.sqs.peek(_caller(request), queue_url=url)
     except AwsError as error:
         if as_json:
             return Response(json.dumps({"__type": f"com.amazonaws.sqs#{error.code}", "message": error.message}),

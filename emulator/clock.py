@@ -10,6 +10,7 @@ import asyncio
 import heapq
 import itertools
 import time
+from typing import Any
 
 
 class Clock:
@@ -74,7 +75,7 @@ class FakeClock(Clock):
         if event.is_set():
             return True
         loop = asyncio.get_running_loop()
-        waits = [asyncio.ensure_future(event.wait())]
+        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(event.wait())]
         timer = None
         if deadline_ms is not None:
             if deadline_ms <= self._now:

@@ -13,7 +13,8 @@ import time
 from storage.db import Store
 
 from .clock import Clock, FakeClock
-from .outbox import OutboxRunner
+from .delivery import Delivery
+from .delivery.outbox import OutboxRunner
 from .scheduler import Scheduler
 from .services import SERVICES, Service
 from .settings import Settings
@@ -36,6 +37,7 @@ class Emulator:
         self.waiters = Waiters(self.clock)
         self.outbox = OutboxRunner(self.store, self.scheduler)
         self.scheduler.add_source(self.outbox)
+        self.delivery = Delivery(self)
         self.started_at = time.time()
         self.services: dict[str, Service] = {}
         for name, cls in SERVICES.items():
@@ -51,6 +53,7 @@ class Emulator:
 
     async def stop(self) -> None:
         await self.scheduler.stop()
+        await self.delivery.close()
         await self.store.close()
 
     async def reset(self) -> None:

@@ -13,6 +13,15 @@ on to the next one, so the wake is not lost.
 A waiter looks (one transaction) before it waits, and a notify can land in between. So a caller
 takes ``mark()`` before looking and passes it to ``wait(..., since=mark)``: a notify for the key
 after the mark ends the wait at once instead of being lost.
+
+Marks need the generation of each key's latest notify, and keys come and go (one per queue ever
+notified), so that memory is two bounded maps: when a new key finds the current one holding ``keep``
+keys, the current one becomes the previous one and the previous one is dropped; ``_dropped`` is then
+at least the generation of every entry ever dropped. A wait whose mark is older than ``_dropped``
+may have lost its key's entry, so it counts as notified: a spurious wake-up (the caller looks once
+more) instead of a lost one. That takes two rotations between a caller's mark and its wait (``keep``
+new keys notified, twice). Marks need no release, which matters: a receive that finds messages never
+waits on its mark, so a registry of outstanding marks would need every caller to release them.
 """
 
 from __future__ import annotations
@@ -23,20 +32,35 @@ from .clock import Clock
 
 
 class Waiters:
-    def __init__(self, clock: Clock):
+    def __init__(self, clock: Clock, *, keep: int = 1024):
         self.clock = clock
         # key -> the waiting calls' events in arrival order (a dict as an ordered set)
         self._waiting: dict[object, dict[asyncio.Event, None]] = {}
         self._generation = 0
-        self._notified: dict[object, int] = {}  # key -> generation of its latest notify
+        self._keep = keep
+        self._notified: dict[object, int] = {}  # key -> generation of its latest notify (current map)
+        self._previous: dict[object, int] = {}  # the map before the last rotation
+        self._rotated = 0                         # every entry of ``_notified`` is newer than this
+        self._dropped = 0                         # no entry dropped so far is newer than this
         self._all = 0                             # generation of the latest notify_all
 
     def mark(self) -> int:
         return self._generation
 
+    def _notified_since(self, key: object, since: int) -> bool:
+        """True if a notify for ``key`` (or a notify_all) may have come after the mark ``since``."""
+        latest = self._notified.get(key)
+        if latest is None:
+            latest = self._previous.get(key, -1)
+        return max(latest, self._all) > since or since < self._dropped
+
     def notify(self, key: object, n: int | None = None) -> None:
         """Wake the ``n`` longest waiters of ``key`` (all of them if ``n`` is None)."""
         self._generation += 1
+        if key not in self._notified and len(self._notified) >= self._keep:
+            # The map dropped now holds only entries up to the generation the current one started after.
+            self._dropped, self._rotated = self._rotated, self._generation - 1
+            self._previous, self._notified = self._notified, {}
         self._notified[key] = self._generation
         events = self._waiting.get(key)
         if not events:
@@ -66,7 +90,7 @@ class Waiters:
 
         With ``since`` (a ``mark()``), a notify that came after the mark counts as already received.
         """
-        if since is not None and max(self._notified.get(key, -1), self._all) > since:
+        if since is not None and self._notified_since(key, since):
             return True
         event = asyncio.Event()
         events = self._waiting.setdefault(key, {})

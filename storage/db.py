@@ -14,15 +14,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import StaticPool
 
+from . import migrations
 from .schema import SCHEMA_VERSION, metadata
 
 log = logging.getLogger("sluice.storage")
@@ -56,6 +58,28 @@ class UnitOfWork:
     def on_rollback(self, callback: Callable[[], Any]) -> None:
         self._undo.append(callback)
 
+    @contextmanager
+    def savepoint(self, name: str = "nested") -> Iterator[None]:
+        """A nested all-or-nothing part of the unit: if the block raises, its SQL is rolled back and the
+        signals it registered are undone (its undo callbacks run, its after-commit callbacks dropped),
+        and the exception goes on. A delivery that fails half-way leaves nothing behind."""
+        after, undo = len(self._after), len(self._undo)
+        self.sql.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self.sql.execute(f"ROLLBACK TO {name}")
+            self.sql.execute(f"RELEASE {name}")
+            del self._after[after:]
+            inner, self._undo = self._undo[undo:], self._undo[:undo]
+            for callback in reversed(inner):
+                try:
+                    callback()
+                except Exception:
+                    log.exception("rollback callback failed")
+            raise
+        self.sql.execute(f"RELEASE {name}")
+
     def rolled_back(self) -> None:
         """Run the undo callbacks, newest first (each cache edit undone in reverse order)."""
         undo, self._undo = self._undo, []
@@ -66,10 +90,10 @@ class UnitOfWork:
                 log.exception("rollback callback failed")
 
     @property
-    def sql(self):
+    def sql(self) -> sqlite3.Connection:
         """The sqlite3 connection under ``conn``, in the same transaction: for the hottest statements,
         where SQLAlchemy's per-statement bookkeeping (~25 us) costs more than SQLite itself."""
-        return self.conn.connection.driver_connection
+        return cast(sqlite3.Connection, self.conn.connection.driver_connection)
 
 
 MAX_BATCH = 64
@@ -114,16 +138,29 @@ class Store:
         await self._run(self._check_and_create)
 
     def _check_and_create(self) -> None:
-        conn = self._conn
-        with self._sqlite_transaction():
-            version = conn.exec_driver_sql("PRAGMA user_version").scalar() or 0
-            if version > SCHEMA_VERSION:
-                raise SchemaVersionError(
-                    f"the database {self.path} was written by a newer Sluice (schema {version}, this one knows "
-                    f"{SCHEMA_VERSION}); upgrade Sluice or point --data-dir at another directory")
-            metadata.create_all(conn)
-            if version != SCHEMA_VERSION:
-                conn.exec_driver_sql(f"PRAGMA user_version={SCHEMA_VERSION}")
+        """Upgrade an older database in place (storage/migrations.py), create missing tables, stamp the version.
+
+        All in one transaction. Foreign keys are not enforced during it: a migration may rebuild a
+        table, and dropping a referenced table would cascade; ``PRAGMA foreign_keys`` cannot change
+        inside a transaction, so it is set around it, and the migrated rows are checked before COMMIT.
+        """
+        conn = self._open_conn
+        raw = cast(sqlite3.Connection, conn.connection.driver_connection)
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with self._sqlite_transaction():
+                version = raw.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise SchemaVersionError(
+                        f"the database {self.path} was written by a newer Sluice (schema {version}, this one "
+                        f"knows {SCHEMA_VERSION}); upgrade Sluice or point --data-dir at another directory")
+                if migrations.upgrade(raw, version, self.path):
+                    migrations.check_foreign_keys(raw)
+                metadata.create_all(conn)
+                if version != SCHEMA_VERSION:
+                    raw.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -132,6 +169,12 @@ class Store:
         await self._run(self.engine.dispose)
         self._thread.shutdown(wait=True)
 
+    @property
+    def _open_conn(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("store is not open")
+        return self._conn
+
     def _run_batch(self, batch: list[_Pending]) -> None:
         """On the writer thread: every pending unit of work in ONE SQLite transaction (group commit).
 
@@ -139,7 +182,7 @@ class Store:
         rolled back alone, exactly as if it had had a transaction of its own. Nothing is answered
         before the one COMMIT: a 200 still means committed.
         """
-        conn = self._conn
+        conn = self._open_conn
         try:
             with self._sqlite_transaction():
                 if len(batch) == 1:
@@ -155,7 +198,7 @@ class Store:
                     return
                 # Savepoints straight through the driver: SQLAlchemy's begin_nested() costs ~50 us a unit,
                 # more than the unit itself; the SAVEPOINT/RELEASE pairs are balanced right here.
-                raw = conn.connection.driver_connection
+                raw = cast(sqlite3.Connection, conn.connection.driver_connection)
                 for item in batch:
                     uow = UnitOfWork(conn, self._now_ms())
                     raw.execute("SAVEPOINT unit")
@@ -185,8 +228,8 @@ class Store:
         Connection only autobegins a bookkeeping "transaction" (no SQL with isolation_level=None),
         which is closed after SQLite's COMMIT or ROLLBACK so that its state follows SQLite's.
         """
-        conn = self._conn
-        raw = conn.connection.driver_connection
+        conn = self._open_conn
+        raw = cast(sqlite3.Connection, conn.connection.driver_connection)
         if raw.in_transaction:
             # A COMMIT that failed (a deferred constraint, SQLITE_BUSY/FULL) leaves SQLite's transaction
             # open; end it here or every later BEGIN fails.
@@ -229,7 +272,7 @@ class Store:
                         item.uow = None
                         item.error = item.error or exc
                 for item in batch:
-                    if item.error is None:
+                    if item.error is None and item.uow is not None:
                         for callback in item.uow._after:
                             try:
                                 callback()

@@ -4,32 +4,34 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import bindparam, func, select, text
-
 from .db import UnitOfWork
-from .schema import delivery_log, outbox
 
 
 def enqueue(uow: UnitOfWork, kind: str, target: str, payload: dict, *, due_at: int | None = None,
-            message_id: str | None = None) -> int:
-    # SQL strings on the hot paths (every HTTP delivery, every logged attempt): a Core insert with
-    # .values() is compiled on each call, which costs more than the insert.
-    return uow.sql.execute(
-        "INSERT INTO outbox (kind, target, payload, due_at, attempts, created_at, message_id) "
-        "VALUES (?, ?, ?, ?, 0, ?, ?)",
-        (kind, target, json.dumps(payload), uow.now if due_at is None else due_at, uow.now, message_id)).lastrowid
+            attempts: int = 0, message_id: str | None = None, source_arn: str | None = None) -> int:
+    cursor = uow.sql.execute(
+        "INSERT INTO outbox (kind, target, payload, due_at, attempts, created_at, message_id, source_arn) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (kind, target, json.dumps(payload), uow.now if due_at is None else due_at, attempts, uow.now, message_id,
+         source_arn))
+    assert cursor.lastrowid is not None  # set by every INSERT
+    return cursor.lastrowid
 
 
-def _not_in(query, exclude):
-    """Rows other than ``exclude`` (ids in flight in this process): one JSON parameter, whatever its size."""
-    if not exclude:
-        return query
-    ids = select(text("value")).select_from(func.json_each(bindparam("exclude", json.dumps(sorted(exclude)))))
-    return query.where(outbox.c.id.not_in(ids.scalar_subquery()))
+_COLUMNS = ("id", "kind", "target", "payload", "due_at", "attempts", "created_at", "message_id", "source_arn")
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM outbox"
+# Rows whose attempt runs in this process are passed as one JSON array, whatever their number.
+_NOT_IN_FLIGHT = "id NOT IN (SELECT value FROM json_each(?))"
+
+
+def _rows(cursor) -> list[dict]:
+    return [dict(zip(_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
 
 
 def next_due(uow: UnitOfWork, exclude: frozenset[int] | set[int] = frozenset()) -> int | None:
-    return uow.conn.execute(_not_in(select(func.min(outbox.c.due_at)), exclude)).scalar()
+    row = uow.sql.execute(f"SELECT min(due_at) FROM outbox WHERE {_NOT_IN_FLIGHT}",
+                          (json.dumps(sorted(exclude)),)).fetchone()
+    return row[0] if row else None
 
 
 def claim_due(uow: UnitOfWork, limit: int, lease_ms: int,
@@ -39,48 +41,55 @@ def claim_due(uow: UnitOfWork, limit: int, lease_ms: int,
     ``exclude``: rows whose attempt is still running here; their lease may have run out (a fake clock moved
     past it) but claiming them again would POST the same attempt twice.
     """
-    query = select(outbox).where(outbox.c.due_at <= uow.now).order_by(outbox.c.due_at, outbox.c.id).limit(limit)
-    rows = uow.conn.execute(_not_in(query, exclude)).mappings().all()
+    rows = _rows(uow.sql.execute(f"{_SELECT} WHERE due_at <= ? AND {_NOT_IN_FLIGHT} ORDER BY due_at, id LIMIT ?",
+                                 (uow.now, json.dumps(sorted(exclude)), limit)))
     if rows:
-        ids = [r["id"] for r in rows]
-        uow.conn.execute(outbox.update().where(outbox.c.id.in_(ids)).values(
-            due_at=uow.now + lease_ms, attempts=outbox.c.attempts + 1))
+        uow.sql.executemany("UPDATE outbox SET due_at = ?, attempts = attempts + 1 WHERE id = ?",
+                            [(uow.now + lease_ms, r["id"]) for r in rows])
     return [{**r, "payload": json.loads(r["payload"]), "attempts": r["attempts"] + 1} for r in rows]
 
 
 def reschedule(uow: UnitOfWork, row_id: int, due_at: int, *, attempts: int | None = None) -> bool:
     """Move a row's next attempt; with ``attempts``, only if no later claim took the row (False if one did)."""
-    query = outbox.update().where(outbox.c.id == row_id)
-    if attempts is not None:
-        query = query.where(outbox.c.attempts == attempts)
-    return uow.conn.execute(query.values(due_at=due_at)).rowcount > 0
+    if attempts is None:
+        return uow.sql.execute("UPDATE outbox SET due_at = ? WHERE id = ?", (due_at, row_id)).rowcount > 0
+    return uow.sql.execute("UPDATE outbox SET due_at = ? WHERE id = ? AND attempts = ?",
+                           (due_at, row_id, attempts)).rowcount > 0
 
 
 def remove(uow: UnitOfWork, row_id: int, *, attempts: int | None = None) -> bool:
     """Delete a row; with ``attempts``, only if no later claim took the row (False if one did)."""
-    query = outbox.delete().where(outbox.c.id == row_id)
-    if attempts is not None:
-        query = query.where(outbox.c.attempts == attempts)
-    return uow.conn.execute(query).rowcount > 0
+    if attempts is None:
+        return uow.sql.execute("DELETE FROM outbox WHERE id = ?", (row_id,)).rowcount > 0
+    return uow.sql.execute("DELETE FROM outbox WHERE id = ? AND attempts = ?", (row_id, attempts)).rowcount > 0
 
 
 def pending(uow: UnitOfWork) -> list[dict]:
-    rows = uow.conn.execute(select(outbox).order_by(outbox.c.due_at, outbox.c.id)).mappings().all()
+    rows = _rows(uow.sql.execute(f"{_SELECT} ORDER BY due_at, id"))
     return [{**r, "payload": json.loads(r["payload"])} for r in rows]
 
 
 def log_attempt(uow: UnitOfWork, *, kind: str, target: str, message_id: str | None, attempt: int,
-                status: str, error: str | None, outbox_id: int | None) -> None:
+                status: str, error: str | None, outbox_id: int | None, source_arn: str | None = None) -> None:
     uow.sql.execute(
-        "INSERT INTO delivery_log (at, kind, target, message_id, attempt, status, error, outbox_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (uow.now, kind, target, message_id, attempt, status, error, outbox_id))
+        "INSERT INTO delivery_log (at, kind, target, message_id, attempt, status, error, outbox_id, source_arn) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (uow.now, kind, target, message_id, attempt, status, error, outbox_id, source_arn))
+
+
+_LOG_COLUMNS = ("id", "at", "kind", "target", "message_id", "attempt", "status", "error", "outbox_id", "source_arn")
 
 
 def read_log(uow: UnitOfWork, *, after_id: int = 0, limit: int = 1000, target: str | None = None,
              kind: str | None = None) -> list[dict]:
-    query = select(delivery_log).where(delivery_log.c.id > after_id)
+    where: list[str] = ["id > ?"]
+    args: list[object] = [after_id]
     if target:
-        query = query.where(delivery_log.c.target == target)
+        where.append("target = ?")
+        args.append(target)
     if kind:
-        query = query.where(delivery_log.c.kind == kind)
-    return [dict(r) for r in uow.conn.execute(query.order_by(delivery_log.c.id).limit(limit)).mappings()]
+        where.append("kind = ?")
+        args.append(kind)
+    rows = uow.sql.execute(f"SELECT {', '.join(_LOG_COLUMNS)} FROM delivery_log WHERE {' AND '.join(where)} "
+                           "ORDER BY id LIMIT ?", (*args, limit)).fetchall()
+    return [dict(zip(_LOG_COLUMNS, row, strict=True)) for row in rows]

@@ -1,67 +1,86 @@
-"""SQL of SQS message-move tasks."""
+"""SQL of SQS message-move tasks: SQL strings on ``uow.sql``, as in ``storage/sqs.py``."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .db import UnitOfWork
-
-_COLUMNS = ("task_id, source_arn, destination_arn, max_per_second, status, started_at, to_move, moved, last_row, "
-            "next_run_at, failure_reason")
+from .sqs import scalar
 
 
-def running_task(uow: UnitOfWork, source_arn: str):
-    return uow.conn.exec_driver_sql(
-        f"SELECT {_COLUMNS} FROM sqs_move_tasks WHERE source_arn = ? AND status = 'RUNNING'", (source_arn,)).first()
+class TaskRow(NamedTuple):
+    task_id: str
+    source_arn: str
+    destination_arn: str | None
+    max_per_second: int | None
+    status: str
+    started_at: int
+    to_move: int
+    moved: int
+    last_row: int
+    next_run_at: int | None
+    failure_reason: str | None
 
 
-def get_task(uow: UnitOfWork, task_id: str):
-    return uow.conn.exec_driver_sql(f"SELECT {_COLUMNS} FROM sqs_move_tasks WHERE task_id = ?", (task_id,)).first()
+_SELECT = f"SELECT {', '.join(TaskRow._fields)} FROM sqs_move_tasks"
+_RUNNING = f"{_SELECT} WHERE source_arn = ? AND status = 'RUNNING'"
+_GET = f"{_SELECT} WHERE task_id = ?"
+_LIST = f"{_SELECT} WHERE source_arn = ? ORDER BY started_at DESC, rowid DESC LIMIT ?"
+_DUE = f"{_SELECT} WHERE status = 'RUNNING' AND next_run_at <= ? ORDER BY next_run_at"
+_INSERT = ("INSERT INTO sqs_move_tasks (task_id, source_arn, destination_arn, max_per_second, status, started_at, "
+           "to_move, moved, last_row, next_run_at) VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, 0, ?, ?)")
+_NEXT_DUE = "SELECT MIN(next_run_at) FROM sqs_move_tasks WHERE status = 'RUNNING'"
+_UPDATE = "UPDATE sqs_move_tasks SET status = ?, moved = ?, next_run_at = ?, failure_reason = ? WHERE task_id = ?"
+_MOVABLE = ("SELECT id, dlq_source_arn FROM sqs_messages WHERE queue_id = ? AND id <= ? AND visible_at <= ? "
+            "AND expires_at > ? ORDER BY id LIMIT ?")
+_MAX_ROW = "SELECT COALESCE(MAX(id), 0) FROM sqs_messages WHERE queue_id = ?"
+_COUNT = "SELECT COUNT(*) FROM sqs_messages WHERE queue_id = ? AND expires_at > ?"
+
+
+def _task(row: tuple | None) -> TaskRow | None:
+    return TaskRow._make(row) if row is not None else None
+
+
+def running_task(uow: UnitOfWork, source_arn: str) -> TaskRow | None:
+    return _task(uow.sql.execute(_RUNNING, (source_arn,)).fetchone())
+
+
+def get_task(uow: UnitOfWork, task_id: str) -> TaskRow | None:
+    return _task(uow.sql.execute(_GET, (task_id,)).fetchone())
 
 
 def insert_task(uow: UnitOfWork, task_id: str, source_arn: str, destination_arn: str | None,
                 max_per_second: int | None, to_move: int, last_row: int) -> None:
-    uow.conn.exec_driver_sql(
-        "INSERT INTO sqs_move_tasks (task_id, source_arn, destination_arn, max_per_second, status, started_at, "
-        "to_move, moved, last_row, next_run_at) VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, 0, ?, ?)",
-        (task_id, source_arn, destination_arn, max_per_second, uow.now, to_move, last_row, uow.now))
+    uow.sql.execute(_INSERT, (task_id, source_arn, destination_arn, max_per_second, uow.now, to_move, last_row,
+                               uow.now))
 
 
-def list_tasks(uow: UnitOfWork, source_arn: str, limit: int) -> list:
-    return uow.conn.exec_driver_sql(
-        f"SELECT {_COLUMNS} FROM sqs_move_tasks WHERE source_arn = ? ORDER BY started_at DESC, rowid DESC LIMIT ?",
-        (source_arn, limit)).all()
+def list_tasks(uow: UnitOfWork, source_arn: str, limit: int) -> list[TaskRow]:
+    return [TaskRow._make(row) for row in uow.sql.execute(_LIST, (source_arn, limit))]
 
 
-def due_tasks(uow: UnitOfWork) -> list:
-    return uow.conn.exec_driver_sql(
-        f"SELECT {_COLUMNS} FROM sqs_move_tasks WHERE status = 'RUNNING' AND next_run_at <= ? ORDER BY next_run_at",
-        (uow.now,)).all()
+def due_tasks(uow: UnitOfWork) -> list[TaskRow]:
+    return [TaskRow._make(row) for row in uow.sql.execute(_DUE, (uow.now,))]
 
 
 def next_due(uow: UnitOfWork) -> int | None:
-    return uow.conn.exec_driver_sql(
-        "SELECT MIN(next_run_at) FROM sqs_move_tasks WHERE status = 'RUNNING'").scalar()
+    return scalar(uow, _NEXT_DUE)
 
 
 def update_task(uow: UnitOfWork, task_id: str, *, status: str, moved: int, next_run_at: int | None,
                 failure_reason: str | None = None) -> None:
-    uow.conn.exec_driver_sql(
-        "UPDATE sqs_move_tasks SET status = ?, moved = ?, next_run_at = ?, failure_reason = ? WHERE task_id = ?",
-        (status, moved, next_run_at, failure_reason, task_id))
+    uow.sql.execute(_UPDATE, (status, moved, next_run_at, failure_reason, task_id))
 
 
-def movable(uow: UnitOfWork, queue_id: int, last_row: int, limit: int) -> list:
+def movable(uow: UnitOfWork, queue_id: int, last_row: int, limit: int) -> list[tuple[int, str | None]]:
     """(row id, origin queue ARN) of receivable messages that were in the queue when the task started."""
     now = uow.now
-    return uow.conn.exec_driver_sql(
-        "SELECT id, dlq_source_arn FROM sqs_messages WHERE queue_id = ? AND id <= ? AND visible_at <= ? "
-        "AND expires_at > ? ORDER BY id LIMIT ?", (queue_id, last_row, now, now, limit)).all()
+    return uow.sql.execute(_MOVABLE, (queue_id, last_row, now, now, limit)).fetchall()
 
 
 def max_row(uow: UnitOfWork, queue_id: int) -> int:
-    return uow.conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM sqs_messages WHERE queue_id = ?",
-                                    (queue_id,)).scalar()
+    return int(scalar(uow, _MAX_ROW, (queue_id,)))
 
 
 def count_messages(uow: UnitOfWork, queue_id: int) -> int:
-    return uow.conn.exec_driver_sql("SELECT COUNT(*) FROM sqs_messages WHERE queue_id = ? AND expires_at > ?",
-                                    (queue_id, uow.now)).scalar()
+    return int(scalar(uow, _COUNT, (queue_id, uow.now)))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -13,13 +16,39 @@ def error_of(call, *args, **kwargs) -> tuple[str, str]:
     return err.value.response["Error"]["Code"], err.value.response["Error"]["Message"]
 
 
-def receive_in_thread(sqs, **kwargs):
-    """Start ``sqs.receive_message(**kwargs)`` in a thread; returns (thread, out) where ``out`` gets
-    the response and the real seconds it took."""
-    import threading
-    import time
+def wait_until(condition, *, timeout: float = 10.0, what: str = "the condition") -> None:
+    """Return as soon as ``condition()`` holds; fail after ``timeout`` real seconds.
 
+    For server state that no event announces (a long poll parking, a waiter leaving): it polls,
+    but the test goes on the moment the state is reached, never after a fixed delay.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.002)
+
+
+def parked(server) -> int:
+    """How many long polls wait on ``server`` (a ThreadServer) now, counted on its event loop."""
+
+    async def count() -> int:
+        return server.emulator.waiters.count()
+
+    return server.call(count)
+
+
+def settled(server) -> None:
+    """Return once every unit of work ``server`` has been asked for so far has run (a store round trip)."""
+    server.call(server.emulator.store.read, lambda uow: None)
+
+
+def receive_in_thread(server, sqs, **kwargs):
+    """Start ``sqs.receive_message(**kwargs)`` in a thread and return (thread, out) once the receive has
+    answered or is parked on its queue's waiter on ``server``. ``out`` gets the response and the real
+    seconds it took."""
     out: dict = {}
+    before = parked(server)
 
     def run():
         started = time.monotonic()
@@ -28,5 +57,17 @@ def receive_in_thread(sqs, **kwargs):
 
     thread = threading.Thread(target=run)
     thread.start()
-    time.sleep(0.3)  # let the receive reach its wait (real time; a fake clock does not move)
+    wait_until(lambda: "response" in out or parked(server) > before, what="the receive to park")
     return thread, out
+
+
+def response_of(thread, out, timeout: float = 10.0) -> dict:
+    """The response of a ``receive_in_thread`` receive, which must end within ``timeout`` real seconds.
+
+    The fake-clock tests give their polls a wait (and next visible time) beyond ``timeout``: a
+    fake-clock wait is capped in real time by its own length, so a poll that ends in time was woken
+    by what the test did, not by the cap.
+    """
+    thread.join(timeout)
+    assert not thread.is_alive(), "the receive is still waiting"
+    return out["response"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from storage import outbox as repo
 from storage.db import Store, UnitOfWork
 
-from .scheduler import Scheduler
+from ..scheduler import Scheduler
 
 log = logging.getLogger("sluice.outbox")
 
@@ -26,6 +26,10 @@ class Outcome:
     ok: bool
     error: str | None = None
     retryable: bool = True  # False: AWS would not retry this failure (e.g. a 4xx from an HTTP endpoint)
+    # What kind of failure (the delivery layer's "missing" | "permission" | "client" | "server") and the AWS
+    # error code if the target answered one: opaque to the runner, handed back to ``dead_letter``.
+    failure: str | None = None
+    code: str | None = None
 
 
 @dataclass
@@ -34,9 +38,11 @@ class OutboxKind:
     deliver: Callable[[dict], Awaitable[Outcome]]
     # ms until the next attempt after ``attempt`` attempts failed, or None when retries are exhausted.
     next_delay: Callable[[dict, int, int], int | None]
-    # Called in the settling transaction when a delivery is given up; returns the log status
-    # ("dead-lettered" or "dropped").
-    dead_letter: Callable[[UnitOfWork, dict, str], str] = lambda uow, payload, error: "dropped"
+    # Called in the settling transaction when a delivery is given up, with the row's attempt count and the
+    # last outcome (None when settling itself failed); returns the log status ("dead-lettered" or "dropped").
+    dead_letter: Callable[..., str] = lambda uow, payload, error, **_: "dropped"
+    # The name an attempt is logged under (default: the kind's name), e.g. "sns.http" for a delivery row.
+    log_kind: Callable[[dict], str] | None = None
 
 
 class OutboxRunner:
@@ -56,9 +62,26 @@ class OutboxRunner:
         self.kinds[kind.name] = kind
 
     def enqueue(self, uow: UnitOfWork, kind: str, target: str, payload: dict, *, due_at: int | None = None,
-                message_id: str | None = None) -> int:
-        """Add a delivery inside the caller's transaction; the scheduler wakes after its commit."""
-        row_id = repo.enqueue(uow, kind, target, payload, due_at=due_at, message_id=message_id)
+                message_id: str | None = None, attempt_now: bool = False, attempts: int = 0,
+                source_arn: str | None = None) -> int:
+        """Add a delivery inside the caller's transaction; the scheduler wakes after its commit.
+
+        ``attempt_now``: the row is written already claimed (leased, its first attempt counted) and
+        attempted as soon as the transaction commits, without waiting for a scheduler pass; the lease
+        keeps it safe if the process dies first. ``attempts``: attempts already made elsewhere (an
+        inline delivery that failed and is retried from here).
+        """
+        if attempt_now:
+            row_id = repo.enqueue(uow, kind, target, payload, due_at=uow.now + self.lease_ms, attempts=attempts + 1,
+                                  message_id=message_id, source_arn=source_arn)
+            row = {"id": row_id, "kind": kind, "target": target, "payload": payload, "attempts": attempts + 1,
+                   "created_at": uow.now, "message_id": message_id, "source_arn": source_arn}
+            self._inflight.add(row_id)  # not claimable by a pass that runs before the commit's callback
+            uow.on_rollback(lambda: self._inflight.discard(row_id))
+            uow.after_commit(lambda: self.scheduler.spawn(self._attempt(row)))
+            return row_id
+        row_id = repo.enqueue(uow, kind, target, payload, due_at=due_at, attempts=attempts, message_id=message_id,
+                              source_arn=source_arn)
         uow.after_commit(self.scheduler.wake)
         return row_id
 
@@ -103,31 +126,32 @@ class OutboxRunner:
             except Exception:  # the store itself fails: nothing better than the lease is left
                 log.exception("dropping delivery %s to %s raised; left for its lease", row["kind"], row["target"])
 
-    @staticmethod
-    def _common(row: dict) -> dict:
-        return dict(kind=row["kind"], target=row["target"], message_id=row["message_id"], attempt=row["attempts"],
-                    outbox_id=row["id"])
+    def _common(self, row: dict) -> dict:
+        kind = self.kinds.get(row["kind"])
+        name = kind.log_kind(row["payload"]) if kind is not None and kind.log_kind is not None else row["kind"]
+        return dict(kind=name, target=row["target"], message_id=row["message_id"], attempt=row["attempts"],
+                    outbox_id=row["id"], source_arn=row.get("source_arn"))
 
-    @classmethod
-    def _settle(cls, uow: UnitOfWork, kind: OutboxKind, row: dict, outcome: Outcome) -> None:
+    def _settle(self, uow: UnitOfWork, kind: OutboxKind, row: dict, outcome: Outcome) -> None:
         # Every write is conditional on the row still being at this attempt: a stale attempt (its row claimed
         # again meanwhile, e.g. by a process that took over after the lease) neither settles nor logs.
         attempt = row["attempts"]
         if outcome.ok:
             if repo.remove(uow, row["id"], attempts=attempt):
-                repo.log_attempt(uow, status="delivered", error=None, **cls._common(row))
+                repo.log_attempt(uow, status="delivered", error=None, **self._common(row))
             return
         delay = kind.next_delay(row["payload"], attempt, row["created_at"]) if outcome.retryable else None
         if delay is not None:
             if repo.reschedule(uow, row["id"], uow.now + max(0, int(delay)), attempts=attempt):
-                repo.log_attempt(uow, status="retrying", error=outcome.error, **cls._common(row))
+                repo.log_attempt(uow, status="retrying", error=outcome.error, **self._common(row))
             return
-        cls._give_up(uow, kind, row, outcome.error or "")
+        self._give_up(uow, kind, row, outcome.error or "", outcome)
 
-    @classmethod
-    def _give_up(cls, uow: UnitOfWork, kind: OutboxKind | None, row: dict, error: str) -> None:
+    def _give_up(self, uow: UnitOfWork, kind: OutboxKind | None, row: dict, error: str,
+                 outcome: Outcome | None = None) -> None:
         """Remove the row and hand it to the kind's dead-letter callback (``kind=None``: just drop it)."""
         if not repo.remove(uow, row["id"], attempts=row["attempts"]):
             return
-        status = kind.dead_letter(uow, row["payload"], error) if kind is not None else "dropped"
-        repo.log_attempt(uow, status=status, error=error or None, **cls._common(row))
+        status = (kind.dead_letter(uow, row["payload"], error, attempts=row["attempts"], outcome=outcome)
+                  if kind is not None else "dropped")
+        repo.log_attempt(uow, status=status, error=error or None, **self._common(row))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from typing import Any, cast
 
 from . import operators as ops
 from .matcher import Flat, consistent
@@ -53,14 +54,14 @@ class Field:
 
     def __init__(self, path: str):
         self.path = path
-        self.strings: set = set()
-        self.numbers: set = set()
+        self.strings: frozenset[Any] = frozenset()   # set by _field, before finish()
+        self.numbers: frozenset[Any] = frozenset()
         self.consts: list = []
         self.preds: list = []
         self.exists_true = self.exists_false = False
 
     def finish(self) -> Field:
-        strings, numbers = frozenset(self.strings), frozenset(self.numbers)
+        strings, numbers = self.strings, self.numbers
         parts = list(self.preds)
         if numbers:
             parts.insert(0, lambda v: type(v) is not bool and v in numbers)
@@ -68,17 +69,16 @@ class Field:
             parts.insert(0, lambda v, c=c: v is c)
         if strings:
             parts.insert(0, strings.__contains__)
-        self.strings, self.numbers = strings, numbers
         self.strings_only = bool(strings) and len(parts) == 1 and not (self.exists_true or self.exists_false)
         if not parts:
             self.pred = None
         elif len(parts) == 1:
             self.pred = parts[0]
         else:
-            parts = tuple(parts)
+            alternatives = tuple(parts)
 
             def pred(v):
-                for p in parts:
+                for p in alternatives:
                     if p(v):
                         return True
                 return False
@@ -91,10 +91,10 @@ class Field:
         if self.strings_only:
             disjoint = self.strings.isdisjoint
 
-            def check(fields):
+            def check_strings(fields):
                 vals = fields.get(path)
                 return vals is not None and not disjoint(vals)
-            return check
+            return check_strings
 
         def check(fields):
             vals = fields.get(path)
@@ -154,10 +154,10 @@ def _build_match(branches):
                     return False
             return not coords or consistent(multi, fields, coords)
         return match_one
-    plans = tuple(plans)
+    all_plans = tuple(plans)
 
     def match_any(fields, coords):
-        for checks, multi in plans:
+        for checks, multi in all_plans:
             for c in checks:
                 if not c(fields):
                     break
@@ -236,17 +236,20 @@ def _field(path: str, values: list, d: Dialect) -> Field:
     f = Field(path)
     if not values:
         raise PatternError("Empty arrays are not allowed")
+    strings: set[str] = set()
+    numbers: set[int | float] = set()
     for v in values:
         if isinstance(v, str):
-            f.strings.add(v)
+            strings.add(v)
         elif v is None or v is True or v is False:
             f.consts.append(v)
         elif is_number(v):
-            f.numbers.add(v)
+            numbers.add(v)
         elif isinstance(v, dict):
             _match_expression(f, v, d)
         else:
             raise PatternError("Match value must be String, number, true, false, or null")
+    f.strings, f.numbers = frozenset(strings), frozenset(numbers)
     return f
 
 
@@ -361,16 +364,17 @@ def _anything_but_operator(arg: dict, d: Dialect):
         if op in ("prefix", "suffix") and not v:
             raise PatternError("Null prefix/suffix not allowed")
     _only_one(arg, "Too many elements in numeric expression")
+    texts = cast(list[str], values)  # the loop above raised on any value that is not a string
     if op == "prefix":
-        t = tuple(values)
+        t = tuple(texts)
         return ops.negate_string_pred(lambda v: v.startswith(t))
     if op == "suffix":
-        t = tuple(values)
+        t = tuple(texts)
         return ops.negate_string_pred(lambda v: v.endswith(t))
     if op == "equals-ignore-case":
-        lows = frozenset(v.lower() for v in values)
+        lows = frozenset(v.lower() for v in texts)
         return ops.negate_string_pred(lambda v: v.lower() in lows)
-    preds = [ops.wildcard_pred(ops.parse_wildcard(v)) for v in values]
+    preds = [ops.wildcard_pred(ops.parse_wildcard(v)) for v in texts]
     return ops.negate_string_pred(lambda v: any(p(v) for p in preds))
 
 

@@ -50,4 +50,6 @@ def test_event_pattern(pattern_json: str, event_json: str) -> bool:
     return compiled.matches(flatten(event))
 
 
-test_event_pattern.__test__ = False  # not a pytest test, despite the AWS name
+# Not a pytest test, despite the AWS name. (mypy does not model attributes set on a function object, which
+# Python allows and pytest reads.)
+test_event_pattern.__test__ = False  # type: ignore[attr-defined]

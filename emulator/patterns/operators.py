@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import TypeGuard
 
 
 class PatternError(Exception):
@@ -23,7 +24,7 @@ class PatternError(Exception):
         self.reason = reason
 
 
-def is_number(v) -> bool:
+def is_number(v: object) -> TypeGuard[int | float]:
     t = type(v)
     return t is int or t is float
 
@@ -62,7 +63,7 @@ def check_number_range(n, limit: float) -> None:
         raise PatternError(f"Value must be between {java_double(-limit)} and {java_double(limit)}, inclusive")
 
 
-def parse_numeric(spec, limit: float):
+def parse_numeric(spec, limit: float) -> tuple[float | None, bool, float | None, bool]:
     """Validate a ``numeric`` operand list; return (low, low_open, high, high_open) with None for unbounded.
 
     The checks and their order follow JsonRuleCompiler.processNumericMatchExpression, because AWS reports
@@ -131,7 +132,9 @@ def parse_wildcard(text: str) -> tuple[str, ...]:
     Positions in the errors are byte offsets into the pattern as event-ruler sees it: UTF-8, wrapped in
     the JSON quotes (so the first character is position 1).
     """
-    segments, cur, i, n = [], [], 0, len(text)
+    segments: list[str] = []
+    cur: list[str] = []
+    i, n = 0, len(text)
     while i < n:
         ch = text[i]
         if ch == "*":

@@ -138,7 +138,8 @@ class PreparedMessage:
 
     def __init__(self, message_attributes: dict | None, body: str):
         self.message_attributes, self.body = message_attributes, body
-        self._attrs = self._body = None
+        self._attrs: Flat | None = None
+        self._body: Flat | None = None
         self._body_done = False
 
     def matches(self, compiled: CompiledPolicy) -> bool:

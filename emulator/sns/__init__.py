@@ -8,33 +8,32 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import TYPE_CHECKING
 
 from storage import sns as repo
 from storage.db import UnitOfWork
 
 from ..caller import Caller
-from ..patterns import CompiledPolicy, compile_filter_policy
 from . import confirmations, envelope, platform, publish, subscriptions, topics
-from .http_delivery import HttpDelivery
+from .cache import TopicCache
 from .signing import Signer, generate
+
+if TYPE_CHECKING:
+    from ..core import Emulator
 
 
 class SnsService:
-    def __init__(self, emulator):
+    def __init__(self, emulator: Emulator):
         self.emulator = emulator
         self.store = emulator.store
         self.signer: Signer | None = None
         self._key_saved = False
-        self.signature_versions: dict[str, str] = {}  # topic ARN -> SignatureVersion last seen (a hint)
-        # Compiled filter policies, rebuilt on demand from the subscriptions table.
-        self._filters: dict[str, tuple[str, str, CompiledPolicy]] = {}
-        self.http = HttpDelivery(self)
-        for kind in self.http.kinds():
-            emulator.outbox.register(kind)
+        self.topics = TopicCache()
 
     async def signer_ready(self) -> Signer:
         """The signer, for callers outside a transaction (the certificate endpoint)."""
         await self.store.transaction(self.ensure_key)
+        assert self.signer is not None, "ensure_key loads or generates it"
         return self.signer
 
     async def start(self) -> None:
@@ -42,13 +41,13 @@ class SnsService:
 
     def reset(self) -> None:
         # The wipe removed the key's row: keep signing with the same key and store it again on next use.
-        self._filters.clear()
-        self.signature_versions.clear()
+        self.topics.clear()
         self._key_saved = False
 
     # --- helpers the concept modules call ---------------------------------------------------------
 
     def sign(self, doc: dict, version: str) -> str:
+        assert self.signer is not None, "ensure_key runs first in every transaction that signs"
         return self.signer.sign(doc, version)
 
     def ensure_key(self, uow: UnitOfWork) -> None:
@@ -70,19 +69,23 @@ class SnsService:
     def _mark_key_saved(self) -> None:
         self._key_saved = True
 
-    def filter_for(self, subscription_arn: str, policy: str, scope: str | None) -> CompiledPolicy:
-        scope = scope or "MessageAttributes"
-        cached = self._filters.get(subscription_arn)
-        if cached is None or cached[0] != policy or cached[1] != scope:
-            cached = (policy, scope, compile_filter_policy(policy, scope))
-            self._filters[subscription_arn] = cached
-        return cached[2]
+    def signer_cert_url(self, base: str) -> str:
+        assert self.signer is not None, "ensure_key runs first in every transaction that signs"
+        return self.signer.cert_url(base)
 
     def base_url(self, caller: Caller) -> str:
         return (self.emulator.settings.public_url or caller.endpoint).rstrip("/")
 
     async def _tx(self, fn, *args, **kwargs):
         return await self.store.transaction(fn, *args, **kwargs)
+
+    async def _change(self, topic_arn: str | None, fn, *args):
+        """A transaction that changes topic ``topic_arn`` or its subscriptions (None: any topic)."""
+        def work(uow):
+            result = fn(uow, *args)
+            self.topics.changed(uow, topic_arn)
+            return result
+        return await self.store.transaction(work)
 
     # --- topics -----------------------------------------------------------------------------------
 
@@ -92,24 +95,23 @@ class SnsService:
     async def delete_topic(self, caller: Caller, arn: str) -> None:
         def work(uow):
             subscriptions.parse_arn(arn, "TopicArn")
-            for sub in topics.delete_topic(uow, arn):
-                self._filters.pop(sub["arn"], None)
-        await self._tx(work)
+            topics.delete_topic(uow, arn)
+        await self._change(arn, work)
 
     async def get_topic_attributes(self, arn: str) -> dict:
         return await self._tx(topics.get_attributes, arn)
 
     async def set_topic_attributes(self, arn: str, name: str, value: str | None) -> None:
-        await self._tx(topics.set_attribute, arn, name, value)
+        await self._change(arn, topics.set_attribute, arn, name, value)
 
     async def list_topics(self, caller: Caller, next_token: str | None) -> dict:
         return await self._tx(topics.list_topics, caller, next_token)
 
     async def add_permission(self, arn: str, label: str, accounts: list, actions: list) -> None:
-        await self._tx(topics.add_permission, arn, label, accounts, actions)
+        await self._change(arn, topics.add_permission, arn, label, accounts, actions)
 
     async def remove_permission(self, arn: str, label: str) -> None:
-        await self._tx(topics.remove_permission, arn, label)
+        await self._change(arn, topics.remove_permission, arn, label)
 
     async def tag_resource(self, arn: str, tags: list) -> None:
         await self._tx(topics.tag_resource, arn, tags)
@@ -138,27 +140,26 @@ class SnsService:
                 self.ensure_key(uow)
                 confirmations.send_subscription_confirmation(self, uow, base, sub)
             return sub
-        sub = await self._tx(work)
+        sub = await self._change(topic_arn, work)
         return sub["arn"] if (return_arn or not sub["pending"]) else subscriptions.PENDING
 
     async def confirm_subscription(self, topic_arn: str, token: str, authenticate_on_unsubscribe) -> str:
-        return await self._tx(subscriptions.confirm, topic_arn, token, authenticate_on_unsubscribe)
+        return await self._change(topic_arn, subscriptions.confirm, topic_arn, token, authenticate_on_unsubscribe)
 
     async def unsubscribe(self, caller: Caller, arn: str, *, signed: bool) -> None:
         base = self.base_url(caller)
 
         def work(uow):
             sub = subscriptions.unsubscribe(uow, arn, signed=signed)
-            self._filters.pop(arn, None)
             self.ensure_key(uow)
             confirmations.send_unsubscribe_confirmation(self, uow, base, sub)
-        await self._tx(work)
+        await self._change(_topic_of(arn), work)
 
     async def get_subscription_attributes(self, arn: str) -> dict:
         return await self._tx(subscriptions.get_attributes, arn)
 
     async def set_subscription_attributes(self, arn: str, name: str, value: str | None) -> None:
-        await self._tx(subscriptions.set_attribute, arn, name, value)
+        await self._change(_topic_of(arn), subscriptions.set_attribute, arn, name, value)
 
     async def list_subscriptions(self, caller: Caller, next_token: str | None) -> dict:
         return await self._tx(subscriptions.list_all, caller, next_token)
@@ -186,8 +187,9 @@ class SnsService:
         comes from what the last publish to the topic saw, and fan-out signs again itself if that
         turned out stale. Anything unusual (no key yet, MessageStructure, TargetArn) signs inside."""
         topic_arn, message = request.get("topic_arn"), request.get("message")
-        version = self.signature_versions.get(topic_arn) if topic_arn else None
-        if version is None or self.signer is None or message is None or request.get("structure"):
+        version = self.topics.signature_version_hint(topic_arn) if topic_arn else None
+        if (version is None or topic_arn is None or self.signer is None or message is None
+                or request.get("structure")):
             return None
         message_id = str(uuid.uuid4())
         timestamp = envelope.iso_timestamp(self.emulator.clock.now_ms())
@@ -196,6 +198,14 @@ class SnsService:
         signature = await asyncio.get_running_loop().run_in_executor(None, self.signer.sign, doc, version)
         return {"message_id": message_id, "timestamp": timestamp, "text": message, "version": version,
                 "signature": signature}
+
+    def publish_in(self, uow: UnitOfWork, topic_arn: str, message: str, *, subject: str | None = None,
+                   attributes: dict | None = None, group_id: str | None = None, dedup_id: str | None = None) -> dict:
+        """The in-transaction port other services publish through (EventBridge's SNS targets)."""
+        self.ensure_key(uow)
+        base = (self.emulator.settings.public_url or f"http://localhost:{self.emulator.settings.port}").rstrip("/")
+        return publish.publish_in(self, uow, base, topic_arn, message, subject=subject, attributes=attributes,
+                                  group_id=group_id, dedup_id=dedup_id)
 
     async def publish_batch(self, caller: Caller, topic_arn: str, entries: list) -> dict:
         base = self.base_url(caller)
@@ -207,6 +217,15 @@ class SnsService:
 
     # --- platform applications, endpoints, SMS ------------------------------------------------------
 
+    async def create_sms_sandbox_phone_number(self, caller: Caller, phone: str, language: str | None) -> None:
+        await self._tx(lambda uow: platform.create_sandbox_number(self, uow, caller, phone, language))
+
     async def platform(self, name: str, *args):
         """Run ``platform.<name>(uow, *args)`` in one transaction (the platform API is many small calls)."""
         return await self._tx(getattr(platform, name), *args)
+
+
+def _topic_of(subscription_arn: str) -> str | None:
+    """The topic ARN inside a subscription ARN (``<topic arn>:<id>``); None if it has none (any topic)."""
+    topic, _, sub_id = subscription_arn.rpartition(":")
+    return topic if topic.count(":") == 5 and sub_id else None

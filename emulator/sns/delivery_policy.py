@@ -5,23 +5,19 @@ A topic's ``DeliveryPolicy`` is ``{"http": {"defaultHealthyRetryPolicy": ..., "d
 ``{"healthyRetryPolicy": ..., "throttlePolicy": ..., "requestPolicy": ...}``. The subscription's wins
 unless the topic disables overrides (SNS Developer Guide, "Amazon SNS message delivery retries").
 
-The schedule has four phases after the first attempt: ``numNoDelayRetries`` immediately,
-``numMinDelayRetries`` ``minDelayTarget`` apart, the backoff phase (the retries left over) going from
-``minDelayTarget`` to ``maxDelayTarget`` along ``backoffFunction``, then ``numMaxDelayRetries``
-``maxDelayTarget`` apart. AWS draws the four backoff curves but does not publish their formulas; the
-ones below have the documented shape (linear above arithmetic above geometric above exponential,
-all ending at ``maxDelayTarget``). AWS adds jitter; Sluice does not, so that tests can rely on the times.
+The schedule itself is computed by the delivery layer (``emulator.delivery.retry``), which every
+service's retries go through.
 """
 
 from __future__ import annotations
 
 import json
-import math
+from typing import Any
 
+from ..delivery.retry import DEFAULT_SNS_RETRY, SNS_COUNTS, sns_delays_ms
 from .errors import InvalidParameter
 
-DEFAULT_RETRY = {"minDelayTarget": 20, "maxDelayTarget": 20, "numRetries": 3, "numMaxDelayRetries": 0,
-                 "numNoDelayRetries": 0, "numMinDelayRetries": 0, "backoffFunction": "linear"}
+DEFAULT_RETRY = DEFAULT_SNS_RETRY
 DEFAULT_CONTENT_TYPE = "text/plain; charset=UTF-8"
 DEFAULT_TOPIC_POLICY = {"http": {"defaultHealthyRetryPolicy": DEFAULT_RETRY, "disableSubscriptionOverrides": False,
                                  "defaultRequestPolicy": {"headerContentType": DEFAULT_CONTENT_TYPE}}}
@@ -29,7 +25,7 @@ BACKOFF_FUNCTIONS = ("linear", "arithmetic", "geometric", "exponential")
 CONTENT_TYPES = ("application/json", "application/xml", "text/plain", "text/html", "text/xml",
                  "application/x-www-form-urlencoded")
 MAX_TOTAL_SECONDS = 3600
-_COUNTS = ("numRetries", "numNoDelayRetries", "numMinDelayRetries", "numMaxDelayRetries")
+_COUNTS = SNS_COUNTS
 
 
 def _fail(lead: str, detail: str) -> InvalidParameter:
@@ -50,7 +46,7 @@ def _int(lead: str, path: str, value, low: int, high: int | None) -> int:
 def _retry_policy(lead: str, path: str, doc) -> dict:
     if not isinstance(doc, dict):
         raise _fail(lead, f"{path} must be an object")
-    policy = dict(DEFAULT_RETRY)
+    policy: dict[str, Any] = dict(DEFAULT_RETRY)   # values as the user wrote them until checked below
     for key, value in doc.items():
         if key not in DEFAULT_RETRY:
             raise _fail(lead, f"{path}.{key} is not a valid field")
@@ -106,7 +102,7 @@ def validate_topic_policy(source: str, lead: str = "Invalid parameter: ") -> dic
     for protocol, section in doc.items():
         if not isinstance(section, dict):
             raise _fail(lead, f"{protocol} must be an object")
-        checked = {}
+        checked: dict[str, Any] = {}
         for key, value in section.items():
             path = f"{protocol}.{key}"
             if key == "defaultHealthyRetryPolicy":
@@ -168,29 +164,9 @@ def effective_subscription_policy(topic_policy: str | None, subscription_policy:
     return out
 
 
-def _curve(name: str, t: float) -> float:
-    """The backoff curve on [0, 1] -> [0, 1]."""
-    if name == "arithmetic":
-        return t * t
-    if name == "geometric":
-        return t * t * t
-    if name == "exponential":
-        return (math.pow(2, 10 * t) - 1) / 1023
-    return t
-
-
 def retry_delays_ms(policy: dict) -> list[int]:
     """Delay before each retry (ms), in order; its length is numRetries."""
-    p = {**DEFAULT_RETRY, **policy}
-    for key in _COUNTS + ("minDelayTarget", "maxDelayTarget"):
-        p[key] = int(p[key])  # rows queued before policies were normalized may hold 3.0
-    low, high = p["minDelayTarget"] * 1000, p["maxDelayTarget"] * 1000
-    backoff = p["numRetries"] - p["numNoDelayRetries"] - p["numMinDelayRetries"] - p["numMaxDelayRetries"]
-    delays = [0] * p["numNoDelayRetries"] + [low] * p["numMinDelayRetries"]
-    for i in range(1, max(0, backoff) + 1):
-        delays.append(int(round(low + (high - low) * _curve(p["backoffFunction"], i / backoff))))
-    delays += [high] * p["numMaxDelayRetries"]
-    return delays
+    return sns_delays_ms(policy)
 
 
 def next_delay_ms(policy: dict, attempts: int) -> int | None:

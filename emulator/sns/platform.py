@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from typing import TYPE_CHECKING, Any
 
-from storage import outbox as outbox_repo
 from storage import sns as repo
 from storage.db import UnitOfWork
 
+from .. import arns
 from ..caller import Caller
 from ..errors import aws_error
 from .errors import (
@@ -28,7 +29,10 @@ from .errors import (
     VerificationException,
     invalid,
 )
-from .fanout import encode_attributes
+from .fanout import capture, encode_attributes
+
+if TYPE_CHECKING:
+    from . import SnsService
 
 PLATFORMS = ("ADM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "BAIDU", "GCM", "MACOS",
              "MACOS_SANDBOX", "MPNS", "WNS")
@@ -105,7 +109,7 @@ def delete_application(uow: UnitOfWork, arn: str) -> None:
 def list_applications(uow: UnitOfWork, caller: Caller, next_token: str | None) -> dict:
     rows, token = _page(repo.list_applications(uow, caller.account, caller.region, next_token or "", PAGE + 1),
                         lambda r: r["arn"])
-    out = {"PlatformApplications": [{"PlatformApplicationArn": r["arn"],
+    out: dict[str, Any] = {"PlatformApplications": [{"PlatformApplicationArn": r["arn"],
                                      "Attributes": get_application_attributes(uow, r["arn"])} for r in rows]}
     if token:
         out["NextToken"] = token
@@ -167,7 +171,7 @@ def delete_endpoint(uow: UnitOfWork, arn: str) -> None:
 def list_endpoints(uow: UnitOfWork, app_arn: str, next_token: str | None) -> dict:
     _require_app(uow, app_arn)
     rows, token = _page(repo.list_endpoints(uow, app_arn, next_token or "", PAGE + 1), lambda r: r["arn"])
-    out = {"Endpoints": [{"EndpointArn": r["arn"], "Attributes": dict(r["attributes"])} for r in rows]}
+    out: dict[str, Any] = {"Endpoints": [{"EndpointArn": r["arn"], "Attributes": dict(r["attributes"])} for r in rows]}
     if token:
         out["NextToken"] = token
     return out
@@ -186,13 +190,11 @@ def publish_to_endpoint(svc, uow: UnitOfWork, caller: Caller, target_arn: str, m
     platform = app["platform"] if app else "default"
     text = per_protocol.get(platform, per_protocol["default"]) if per_protocol else message
     message_id = str(uuid.uuid4())
-    parts = target_arn.split(":")
-    repo.capture(uow, account=parts[4], region=parts[3], protocol="application", target=target_arn,
-                 message_id=message_id, payload={"TargetArn": target_arn, "Message": text, "Subject": subject,
-                                                 "MessageStructure": structure,
-                                                 "MessageAttributes": encode_attributes(attrs)})
-    outbox_repo.log_attempt(uow, kind="sns.application", target=target_arn, message_id=message_id, attempt=1,
-                            status="delivered", error=None, outbox_id=None)
+    where = arns.parse(target_arn)
+    capture(svc, uow, account=where.account if where else caller.account, region=where.region if where else
+            caller.region, protocol="application", target=target_arn, message_id=message_id,
+            payload={"TargetArn": target_arn, "Message": text, "Subject": subject, "MessageStructure": structure,
+                     "MessageAttributes": encode_attributes(attrs)})
     return {"MessageId": message_id}
 
 
@@ -214,11 +216,9 @@ def publish_sms(svc, uow: UnitOfWork, caller: Caller, phone: str, message: str, 
     if len(text.encode("utf-8")) > 1600:
         raise invalid("Message too long")
     message_id = str(uuid.uuid4())
-    repo.capture(uow, account=caller.account, region=caller.region, protocol="sms", target=number,
-                 message_id=message_id, payload={"PhoneNumber": number, "Message": text, "Subject": subject,
-                                                 "MessageAttributes": encode_attributes(attrs)})
-    outbox_repo.log_attempt(uow, kind="sns.sms", target=number, message_id=message_id, attempt=1,
-                            status="delivered", error=None, outbox_id=None)
+    capture(svc, uow, account=caller.account, region=caller.region, protocol="sms", target=number,
+            message_id=message_id, payload={"PhoneNumber": number, "Message": text, "Subject": subject,
+                                            "MessageAttributes": encode_attributes(attrs)})
     return {"MessageId": message_id}
 
 
@@ -263,7 +263,7 @@ def opt_out(uow: UnitOfWork, account: str, phone: str) -> None:
 
 def list_opted_out(uow: UnitOfWork, caller: Caller, next_token: str | None) -> dict:
     numbers, token = _page(repo.list_opted_out(uow, caller.account, next_token or "", PAGE + 1), lambda n: n)
-    out = {"phoneNumbers": numbers}
+    out: dict[str, Any] = {"phoneNumbers": numbers}
     if token:
         out["nextToken"] = token
     return out
@@ -271,14 +271,14 @@ def list_opted_out(uow: UnitOfWork, caller: Caller, next_token: str | None) -> d
 
 # --- SMS sandbox ----------------------------------------------------------------------------------
 
-def create_sandbox_number(uow: UnitOfWork, caller: Caller, phone: str, language: str | None) -> None:
+def create_sandbox_number(svc: SnsService, uow: UnitOfWork, caller: Caller, phone: str, language: str | None) -> None:
     number = _phone_param(phone)
     otp = f"{secrets.randbelow(1_000_000):06d}"
     repo.put_sandbox_number(uow, caller.account, caller.region, number, otp, verified=False)
     message_id = str(uuid.uuid4())
-    repo.capture(uow, account=caller.account, region=caller.region, protocol="sms", target=number,
-                 message_id=message_id, payload={"PhoneNumber": number, "Message": f"Your verification code is {otp}",
-                                                 "OneTimePassword": otp, "LanguageCode": language or "en-US"})
+    capture(svc, uow, account=caller.account, region=caller.region, protocol="sms", target=number,
+            message_id=message_id, payload={"PhoneNumber": number, "Message": f"Your verification code is {otp}",
+                                            "OneTimePassword": otp, "LanguageCode": language or "en-US"})
 
 
 def verify_sandbox_number(uow: UnitOfWork, caller: Caller, phone: str, otp: str) -> None:
@@ -304,8 +304,8 @@ def list_sandbox_numbers(uow: UnitOfWork, caller: Caller, next_token: str | None
         raise ParameterValueInvalid("MaxResults must be between 1 and 100")
     rows, token = _page(repo.list_sandbox_numbers(uow, caller.account, caller.region, next_token or "", size + 1),
                         lambda r: r["phone_number"], size)
-    out = {"PhoneNumbers": [{"PhoneNumber": r["phone_number"], "Status": "Verified" if r["verified"] else "Pending"}
-                            for r in rows]}
+    out: dict[str, Any] = {"PhoneNumbers": [
+        {"PhoneNumber": r["phone_number"], "Status": "Verified" if r["verified"] else "Pending"} for r in rows]}
     if token:
         out["NextToken"] = token
     return out

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from storage import sns as repo
 from storage.db import UnitOfWork
 
+from .. import arns
 from ..caller import Caller
 from ..errors import AwsError
-from . import fanout, fifo, platform, topics
+from . import fanout, fifo, platform
+from .cache import Topic
 from .envelope import iso_timestamp
 from .errors import (
     BatchEntryIdsNotDistinct,
@@ -25,12 +26,15 @@ from .errors import (
 )
 from .message import check_attributes, check_message, check_subject, message_size, parse_structure
 
+if TYPE_CHECKING:
+    from . import SnsService
+
 BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 MAX_BATCH = 10
 
 
 @dataclass(slots=True)
-class Message:
+class Notification:
     """One accepted message, as every subscription sees it before per-protocol formatting."""
 
     message_id: str
@@ -65,15 +69,16 @@ class Message:
         return self.text_for("default")
 
 
-def _validate(message: str | None, subject: str | None, structure: str | None, attributes: dict | None):
-    check_message(message)
+def _validate(message: str | None, subject: str | None, structure: str | None,
+              attributes: dict | None) -> tuple[dict, dict | None]:
+    text = check_message(message)
     check_subject(subject)
     attrs = check_attributes(attributes)
-    per_protocol = parse_structure(message, structure)
+    per_protocol = parse_structure(text, structure)
     return attrs, per_protocol
 
 
-def publish(svc, uow: UnitOfWork, caller: Caller, base: str, *, topic_arn: str | None = None,
+def publish(svc: SnsService, uow: UnitOfWork, caller: Caller, base: str, *, topic_arn: str | None = None,
             target_arn: str | None = None, phone_number: str | None = None, message: str | None = None,
             subject: str | None = None, structure: str | None = None, attributes: dict | None = None,
             dedup_id: str | None = None, group_id: str | None = None, presigned: dict | None = None) -> dict:
@@ -84,56 +89,68 @@ def publish(svc, uow: UnitOfWork, caller: Caller, base: str, *, topic_arn: str |
         raise invalid("TopicArn or TargetArn Reason: Only one of TopicArn, TargetArn or PhoneNumber may be "
                       "specified")
     attrs, per_protocol = _validate(message, subject, structure, attributes)
+    assert message is not None, "_validate rejects a missing Message"
     if phone_number:
         return platform.publish_sms(svc, uow, caller, phone_number, message, per_protocol, subject, attrs)
     arn = topic_arn or target_arn
+    assert arn is not None, "one of TopicArn, TargetArn, PhoneNumber is given (checked above)"
     if target_arn and ":endpoint/" in target_arn:
         return platform.publish_to_endpoint(svc, uow, caller, target_arn, message, per_protocol, subject, attrs,
                                             structure)
-    parts = arn.split(":")
-    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sns":
-        raise invalid("TopicArn" if topic_arn else "TargetArn")
-    topic = repo.topic_for_publish(uow, arn)
-    if topic is None:
-        raise topic_not_found()
+    topic = _topic(svc, uow, arn, "TopicArn" if topic_arn else "TargetArn")
     return _accept(svc, uow, base, topic, message, per_protocol, subject, attrs, dedup_id, group_id,
                    presigned=presigned)
 
 
-def _accept(svc, uow: UnitOfWork, base: str, topic: tuple, message: str, per_protocol: dict | None,
+def _topic(svc: SnsService, uow: UnitOfWork, arn: str, what: str) -> Topic:
+    where = arns.parse(arn, service="sns")
+    if where is None or arns.element_count(arn) != 6:
+        raise invalid(what)
+    topic = svc.topics.get(uow, arn)
+    if topic is None:
+        raise topic_not_found()
+    return topic
+
+
+def publish_in(svc: SnsService, uow: UnitOfWork, base: str, topic_arn: str, message: str, *,
+               subject: str | None = None, attributes: dict | None = None, group_id: str | None = None,
+               dedup_id: str | None = None) -> dict:
+    """Publish from another service (an EventBridge target) inside its transaction; raises AwsError."""
+    attrs, per_protocol = _validate(message, subject, None, attributes)
+    return _accept(svc, uow, base, _topic(svc, uow, topic_arn, "TopicArn"), message, per_protocol, subject, attrs,
+                   dedup_id, group_id)
+
+
+def _accept(svc: SnsService, uow: UnitOfWork, base: str, topic: Topic, message: str, per_protocol: dict | None,
             subject: str | None, attrs: dict, dedup_id: str | None, group_id: str | None, *,
             presigned: dict | None = None) -> dict:
-    arn, account, region, is_fifo, attributes_json = topic
-    topic_attrs = json.loads(attributes_json) if attributes_json != "{}" else {}
-    version = topic_attrs.get("SignatureVersion", "1")
-    svc.signature_versions[arn] = version  # lets the next publish to this topic sign before its transaction
-    if message_size(message, attrs) > topics.max_message_size(topic_attrs):
+    arn, version = topic.arn, topic.signature_version
+    if message_size(message, attrs) > topic.max_message_size:
         raise invalid("Message too long")
-    content_based = topic_attrs.get("ContentBasedDeduplication") == "true"
-    fifo.check_ids(fifo=bool(is_fifo), content_based=content_based, group_id=group_id, dedup_id=dedup_id)
+    fifo.check_ids(fifo=topic.fifo, content_based=topic.content_based_dedup, group_id=group_id, dedup_id=dedup_id)
     if presigned is not None:
         message_id, timestamp = presigned["message_id"], presigned["timestamp"]
         signed = (presigned["text"], presigned["version"], presigned["signature"])
     else:
         message_id, timestamp, signed = str(uuid.uuid4()), iso_timestamp(uow.now), None
-    msg = Message(message_id=message_id, topic_arn=arn, message=message, per_protocol=per_protocol, subject=subject,
-                  attributes=attrs, timestamp=timestamp, account=account, region=region,
-                  group_id=group_id, signature_version=version, presigned=signed)
-    if is_fifo:
+    msg = Notification(message_id=message_id, topic_arn=arn, message=message, per_protocol=per_protocol,
+                       subject=subject, attributes=attrs, timestamp=timestamp, account=topic.account,
+                       region=topic.region, group_id=group_id, signature_version=version, presigned=signed)
+    if topic.fifo:
         msg.dedup_id = fifo.dedup_id_for(message, dedup_id)
-        key = fifo.dedup_key(msg.dedup_id, group_id, topic_attrs.get("FifoThroughputScope"))
+        key = fifo.dedup_key(msg.dedup_id, group_id, topic.attributes.get("FifoThroughputScope"))
         previous = fifo.seen(uow, arn, key)
         if previous is not None:
             return {"MessageId": previous[0], "SequenceNumber": previous[1]}
         msg.sequence_number = fifo.accept(uow, arn, key, message_id)
-    fanout.fan_out(svc, uow, base, msg, topic_attrs)
+    fanout.fan_out(svc, uow, base, msg, topic)
     out = {"MessageId": message_id}
     if msg.sequence_number is not None:
         out["SequenceNumber"] = msg.sequence_number
     return out
 
 
-def publish_batch(svc, uow: UnitOfWork, caller: Caller, base: str, topic_arn: str, entries: list[dict]) -> dict:
+def publish_batch(svc: SnsService, uow: UnitOfWork, caller: Caller, base: str, topic_arn: str, entries: list[dict]) -> dict:
     if not entries:
         raise EmptyBatchRequest("The batch request doesn't contain any entries.")
     if len(entries) > MAX_BATCH:
@@ -145,16 +162,10 @@ def publish_batch(svc, uow: UnitOfWork, caller: Caller, base: str, topic_arn: st
                                       "underscores. It can be at most 80 letters long.")
     if len(set(ids)) != len(ids):
         raise BatchEntryIdsNotDistinct("Two or more batch entries in the request have the same Id.")
-    parts = topic_arn.split(":")
-    if len(parts) != 6 or parts[0] != "arn":
-        raise invalid("TopicArn")
-    topic = repo.topic_for_publish(uow, topic_arn)
-    if topic is None:
-        raise topic_not_found()
-    topic_attrs = json.loads(topic[4])
+    topic = _topic(svc, uow, topic_arn, "TopicArn")
     total = sum(message_size(e.get("Message") or "", check_attributes_safe(e.get("MessageAttributes")))
                 for e in entries)
-    if total > topics.max_message_size(topic_attrs):
+    if total > topic.max_message_size:
         raise BatchRequestTooLong("The length of all the messages put together is more than the limit.")
     successful, failed = [], []
     for entry in entries:

@@ -48,8 +48,12 @@ class Signer:
     def __init__(self, key_pem: str, cert_pem: str):
         self.key_pem, self.cert_pem = key_pem, cert_pem
         from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
 
-        self._key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+        key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):  # generate() makes RSA keys; PKCS1v15 signing needs one
+            raise TypeError(f"the SNS signing key is {type(key).__name__}, not an RSA key")
+        self._key = key
         self.cert_id = hashlib.md5(cert_pem.encode()).hexdigest()
 
     def cert_url(self, base: str) -> str:

@@ -168,7 +168,9 @@ def subscribe(uow: UnitOfWork, caller: Caller, topic_arn: str, protocol: str, en
     repo.insert_subscription(uow, arn=arn, topic_arn=topic_arn, account=topic["account"], region=topic["region"],
                              owner=caller.account, protocol=protocol, endpoint=endpoint, attributes=attrs,
                              pending=pending, token=token)
-    return repo.get_subscription(uow, arn), True
+    sub = repo.get_subscription(uow, arn)
+    assert sub is not None, "inserted just above, in this transaction"
+    return sub, True
 
 
 def require(uow: UnitOfWork, arn: str) -> dict:

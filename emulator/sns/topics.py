@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from storage import sns as repo
 from storage.db import UnitOfWork
@@ -214,7 +215,7 @@ def max_message_size(attributes: dict) -> int:
 
 def list_topics(uow: UnitOfWork, caller: Caller, next_token: str | None) -> dict:
     arns = repo.list_topic_arns(uow, caller.account, caller.region, next_token or "", 101)
-    out = {"Topics": [{"TopicArn": a} for a in arns[:100]]}
+    out: dict[str, Any] = {"Topics": [{"TopicArn": a} for a in arns[:100]]}
     if len(arns) > 100:
         out["NextToken"] = arns[99]
     return out

@@ -1,42 +1,37 @@
 """Amazon SQS: queues, messages, visibility, long polling, FIFO, dead letters, retention.
 
-The service object keeps an in-memory cache of queue metadata (rebuilt from SQLite at start) so
-that a send or receive costs no lookup query. The cache is changed on the store's writer thread,
-inside the transaction that changes the row, so every later transaction sees it; a failed commit
-reloads it.
+The service object keeps every queue's metadata in memory (``QueueCache``, rebuilt from SQLite at
+start) so that a send or receive costs no lookup query. The cache is read and changed only inside
+units of work, and every change is undone with its unit (see ``cache.py``).
+
+Operations take named, typed parameters (AWS's names in snake case); ``api/sqs.py`` maps the wire
+dict onto them. Batch entries stay in their wire shape (``SendMessageBatchRequestEntry``, ...).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from emulator.caller import Caller
+from emulator import arns
 from storage import sqs as db
+from storage.db import UnitOfWork
 
 from .errors import QueueDoesNotExist
-from .messages import MessageOps
-from .model import Queue, parse_arn
+from .messages import MessageOps, NewMessage
+from .model import Queue
 from .moves import MoveTaskOps, MoveTaskRunner
 from .queues import QueueOps
 from .receive import ReceiveOps
-from .redrive import RedriveOps
-from .retention import RetentionSweeper
-from .urls import parse_queue_url
 
 if TYPE_CHECKING:
     from emulator.core import Emulator
 
 
-class Sqs(QueueOps, MessageOps, ReceiveOps, RedriveOps, MoveTaskOps):
+class Sqs(QueueOps, MessageOps, ReceiveOps, MoveTaskOps):
+    """The SQS service. ``ReceiveOps`` and ``MoveTaskOps`` bring ``RedriveOps``; all share ``SqsCore``."""
+
     def __init__(self, emulator: Emulator):
-        self.emulator = emulator
-        self.store = emulator.store
-        self.clock = emulator.clock
-        self.settings = emulator.settings
-        self.waiters = emulator.waiters
-        self._queues: dict[tuple[str, str, str], Queue] = {}
-        self._last_seq = 0
-        self.retention = RetentionSweeper(self)
+        super().__init__(emulator)
         self.moves = MoveTaskRunner(self)
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -46,79 +41,34 @@ class Sqs(QueueOps, MessageOps, ReceiveOps, RedriveOps, MoveTaskOps):
         self.emulator.scheduler.add_source(self.retention)
         self.emulator.scheduler.add_source(self.moves)
 
-    def _load(self, uow) -> None:
-        self._queues = {}
-        for row in db.load_queues(uow):
-            queue = Queue.from_row(row)
-            self._queues[queue.key] = queue
+    def _load(self, uow: UnitOfWork) -> None:
+        self.queues.load([Queue.from_row(row) for row in db.load_queues(uow)])
         self._last_seq = db.max_seq(uow)
         db.rebuild_fifo_groups(uow)
         self.retention.forget()
 
     def reset(self) -> None:
-        self._queues = {}
+        self.queues.load([])
         self.retention.forget()
-
-    async def _write(self, fn, *args):
-        """A transaction that changes queue metadata: on failure the cache is rebuilt from SQLite."""
-        try:
-            return await self.store.transaction(fn, *args)
-        except Exception as exc:
-            if not getattr(exc, "code", None):  # an AwsError leaves nothing half-done
-                await self.store.read(self._load)
-            raise
-
-    # --- lookups (writer thread, inside a transaction) -----------------------------------------
-
-    def queue(self, account: str, region: str, name: str) -> Queue:
-        queue = self._queues.get((account, region, name))
-        if queue is None:
-            raise QueueDoesNotExist()
-        return queue
-
-    def queue_by_url(self, caller: Caller, url: str) -> Queue:
-        where = parse_queue_url(url, caller)
-        if where is None:
-            raise QueueDoesNotExist()
-        return self.queue(*where)
-
-    def queue_by_arn(self, arn: str) -> Queue | None:
-        where = parse_arn(arn)
-        return self._queues.get(where) if where else None
-
-    def next_sequence(self, now: int) -> int:
-        """Monotonic across restarts: time-based, and above every number handed out before."""
-        self._last_seq = max(self._last_seq + 1, now * 1_000_000)
-        return self._last_seq
-
-    def wake(self, uow, queue: Queue, n: int | None = None) -> None:
-        """Once this transaction commits, let ``n`` long polls on ``queue`` look again (None: all).
-
-        ``n`` is how many messages became receivable now; all waiters are woken when the next
-        visible time may have moved earlier (a delayed send, a shorter visibility timeout), so
-        that each recomputes how long it sleeps.
-        """
-        key = ("sqs", queue.id)
-        uow.after_commit(lambda: self.waiters.notify(key, n))
 
     # --- for other services (SNS, EventBridge): inside the caller's transaction -----------------
 
-    def deliver(self, uow, queue_arn: str, body: str, *, message_attributes: dict | None = None,
+    def deliver(self, uow: UnitOfWork, queue_arn: str, body: str, *, message_attributes: dict | None = None,
                 group_id: str | None = None, dedup_id: str | None = None, system_attributes: dict | None = None,
                 source_arn: str | None = None) -> str:
-        """Enqueue a message from another service; returns its MessageId. FIFO rules apply."""
-        queue = self.queue_by_arn(queue_arn)
+        """Enqueue a message from another service; returns its MessageId. FIFO rules apply.
+
+        The sender (SenderId) is the account of ``source_arn`` (the topic, the rule), else the queue's.
+        """
+        queue = self.queue_by_arn(uow, queue_arn)
         if queue is None:
             raise QueueDoesNotExist()
-        sender = parse_arn(source_arn)[0] if source_arn and parse_arn(source_arn) else queue.account
-        if source_arn and not parse_arn(source_arn):
-            parts = source_arn.split(":")
-            sender = parts[4] if len(parts) > 4 and parts[4] else queue.account
-        result = self.enqueue(uow, queue, [self.prepare(queue, {
-            "MessageBody": body, "MessageAttributes": message_attributes or None,
-            "MessageSystemAttributes": system_attributes or None, "MessageGroupId": group_id,
-            "MessageDeduplicationId": dedup_id}, validate=False)], sender)[0]
-        return result["MessageId"]
+        source = arns.parse(source_arn)
+        sender = source.account if source is not None and source.account else queue.account
+        message = NewMessage(message_body=body, message_attributes=message_attributes or None,
+                             message_system_attributes=system_attributes or None, message_group_id=group_id,
+                             message_deduplication_id=dedup_id)
+        return self.enqueue(uow, queue, [self.prepare(queue, message, validate=False)], sender)[0]["MessageId"]
 
-    def queue_exists(self, uow, queue_arn: str) -> bool:
-        return self.queue_by_arn(queue_arn) is not None
+    def queue_exists(self, uow: UnitOfWork, queue_arn: str) -> bool:
+        return self.queue_by_arn(uow, queue_arn) is not None

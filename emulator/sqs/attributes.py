@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from .errors import InvalidAttributeName, InvalidAttributeValue, invalid_attribute_value, invalid_value
-from .model import Queue, parse_arn
+from .model import Queue, queue_key_from_arn
 
 # name -> (low, high) for the integer attributes
 INT_RANGES = {
@@ -44,7 +44,7 @@ def _text(value) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def validate(attributes: dict, *, fifo: bool, source: Queue | None, source_arn: str,
+def validate(attributes: Mapping[str, object], *, fifo: bool, source: Queue | None, source_arn: str,
              lookup: Callable[[str], Queue | None], creating: bool) -> dict[str, str | None]:
     """Normalized attributes to store; raises AWS's error for the first bad one."""
     out: dict[str, str | None] = {}
@@ -85,8 +85,8 @@ def validate(attributes: dict, *, fifo: bool, source: Queue | None, source_arn: 
     return out
 
 
-def _check_combinations(out: dict, source: Queue | None) -> None:
-    def effective(name):
+def _check_combinations(out: dict[str, str | None], source: Queue | None) -> None:
+    def effective(name: str) -> str | None:
         if name in out:
             return out[name]
         return source.get(name) if source is not None else None
@@ -146,12 +146,11 @@ def _redrive_policy(value: str, *, fifo: bool, source_arn: str, lookup: Callable
         raise invalid_value(value, "RedrivePolicy", f"Invalid value for maxReceiveCount: {count}, valid values "
                             "are from 1 to 1000 both inclusive.")
     target = doc["deadLetterTargetArn"]
-    parts = target.split(":") if isinstance(target, str) else []
-    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sqs":
+    if queue_key_from_arn(target) is None:
         raise invalid_value(value, "RedrivePolicy", "Only SQS queues are valid resources for deadLetterTargetArn.")
     if target == source_arn:
         raise invalid_value(value, "RedrivePolicy", "Dead-letter target can't be the source queue itself.")
-    dlq = lookup(target) if parse_arn(target) else None
+    dlq = lookup(target)
     if dlq is None:
         raise invalid_value(value, "RedrivePolicy", "Dead letter target does not exist.")
     if dlq.fifo != fifo:
@@ -193,7 +192,7 @@ def _redrive_allow_policy(value: str) -> str:
 
 def effective_attributes(queue: Queue) -> dict[str, str]:
     """Every stored or defaulted attribute as GetQueueAttributes shows it (computed ones excluded)."""
-    out = {name: queue.get(name) for name in ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod",
+    out = {name: queue.setting(name) for name in ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod",
                                               "ReceiveMessageWaitTimeSeconds", "VisibilityTimeout")}
     for name in ("Policy", "RedrivePolicy", "RedriveAllowPolicy"):
         if name in queue.attributes:
@@ -209,5 +208,5 @@ def effective_attributes(queue: Queue) -> dict[str, str]:
     if queue.fifo:
         out["FifoQueue"] = "true"
         for name in ("ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"):
-            out[name] = queue.get(name)
+            out[name] = queue.setting(name)
     return out

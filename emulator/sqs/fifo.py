@@ -14,16 +14,19 @@ sequence numbers, so the walk stops there.
 from __future__ import annotations
 
 from storage import sqs as db
+from storage.db import UnitOfWork
 
 from .model import Queue
 
 
-def select(uow, queue: Queue, limit: int, dead_letter) -> tuple[list[int], list[int], bool]:
+def select(uow: UnitOfWork, queue: Queue, limit: int, dead_letter: Queue | None) -> tuple[list[int], list[int], bool]:
     """(row ids to deliver, row ids to dead-letter, whether more may be eligible) for one receive.
 
     ``dead_letter`` is the DLQ or None.
     """
     now = uow.now
+    # over-received messages go to the DLQ (a redrive policy sets both)
+    max_receive_count = queue.max_receive_count if dead_letter is not None else None
     blocked = db.fifo_inflight_groups(uow, queue.id)
     eligible: list[tuple[int, int]] = []   # (seq, row id)
     moves: list[int] = []
@@ -43,7 +46,7 @@ def select(uow, queue: Queue, limit: int, dead_letter) -> tuple[list[int], list[
                 for row_id, seq, visible_at, receive_count in rows:
                     if visible_at > now:  # delayed (or, defensively, in flight): the rest of the group waits
                         break
-                    if dead_letter is not None and receive_count >= queue.max_receive_count:
+                    if max_receive_count is not None and receive_count >= max_receive_count:
                         moves.append(row_id)
                         continue
                     if taken >= limit:

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from emulator.caller import Caller
 from emulator.errors import AwsError
 from storage import sqs as db
+from storage.db import UnitOfWork
 
 from . import batch
+from .core import SqsCore
 from .errors import InvalidMessageContents, InvalidParameterValue, MissingParameter, invalid_value
 from .md5 import md5_of_attributes, md5_of_body
 from .model import DEDUP_WINDOW_MS, Queue
@@ -26,6 +28,26 @@ _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_\-.]{1,256}$")
 _DATA_TYPE = re.compile(r"^(String|Number|Binary)(\..+)?$")
 _FIFO_ID = re.compile(r"^[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """One message to send: SendMessage's input, a SendMessageBatchRequestEntry, or another service's."""
+
+    message_body: str
+    delay_seconds: int | None = None
+    message_attributes: dict[str, dict] | None = None
+    message_system_attributes: dict[str, dict] | None = None
+    message_deduplication_id: str | None = None
+    message_group_id: str | None = None
+
+    @classmethod
+    def from_entry(cls, entry: dict) -> NewMessage:
+        return cls(message_body=entry["MessageBody"], delay_seconds=entry.get("DelaySeconds"),
+                   message_attributes=entry.get("MessageAttributes"),
+                   message_system_attributes=entry.get("MessageSystemAttributes"),
+                   message_deduplication_id=entry.get("MessageDeduplicationId"),
+                   message_group_id=entry.get("MessageGroupId"))
 
 
 @dataclass(slots=True)
@@ -42,9 +64,10 @@ class Prepared:
     size: int
 
 
-def _stored(attributes: dict) -> tuple[dict, int]:
+def _stored(attributes: dict[str, dict]) -> tuple[dict[str, dict], int]:
     """Attributes as stored (binary as base64 text) and their size toward the message limit."""
-    out, size = {}, 0
+    out: dict[str, dict] = {}
+    size = 0
     for name, attribute in attributes.items():
         data_type = attribute.get("DataType") or ""
         entry = {"DataType": data_type}
@@ -111,16 +134,17 @@ def _check_system_attributes(attributes: dict) -> None:
                                         "with a non-empty value.")
 
 
-class MessageOps:
+class MessageOps(SqsCore):
     # --- preparing (pure) ------------------------------------------------------------------------
 
-    def prepare(self, queue: Queue, entry: dict, *, validate: bool = True) -> Prepared:
+    @staticmethod
+    def prepare(queue: Queue, message: NewMessage, *, validate: bool = True) -> Prepared:
         """Check one message against the queue and compute what is stored; raises AWS's error."""
-        body = entry.get("MessageBody")
-        if body is None or body == "":
+        body = message.message_body
+        if not body:
             raise MissingParameter("The request must contain the parameter MessageBody.")
-        attributes = entry.get("MessageAttributes") or {}
-        system = entry.get("MessageSystemAttributes") or {}
+        attributes = message.message_attributes or {}
+        system = message.message_system_attributes or {}
         if validate:
             if _INVALID_CHARS.search(body):
                 raise InvalidMessageContents(_CONTENTS)
@@ -131,11 +155,11 @@ class MessageOps:
         if size > queue.max_size:
             raise InvalidParameterValue(f"One or more parameters are invalid. Reason: Message must be shorter "
                                         f"than {queue.max_size} bytes.")
-        delay = entry.get("DelaySeconds")
+        delay = message.delay_seconds
         if delay is not None and not 0 <= delay <= 900:
             raise invalid_value(delay, "DelaySeconds", "DelaySeconds must be >= 0 and <= 900.")
-        group_id = entry.get("MessageGroupId")
-        dedup_id = entry.get("MessageDeduplicationId")
+        group_id = message.message_group_id
+        dedup_id = message.message_deduplication_id
         for parameter, value in (("MessageGroupId", group_id), ("MessageDeduplicationId", dedup_id)):
             if value is not None and not _FIFO_ID.match(value):
                 raise invalid_value(value, parameter, f"{parameter} can only include alphanumeric and "
@@ -164,17 +188,19 @@ class MessageOps:
 
     # --- enqueueing (writer thread) ---------------------------------------------------------------
 
-    def enqueue(self, uow, queue: Queue, messages: list[Prepared], sender_id: str,
+    def enqueue(self, uow: UnitOfWork, queue: Queue, messages: list[Prepared], sender_id: str,
                 dlq_source_arn: str | None = None) -> list[dict]:
         """Insert prepared messages (one statement); FIFO duplicates return the original MessageId."""
         now = uow.now
-        rows, results = [], []
+        rows: list[tuple] = []
+        results: list[dict] = []
         expires_at = now + queue.retention_ms
         for message in messages:
             seq = None
             message_id = str(uuid.uuid4())
             delay = message.delay if message.delay is not None else queue.delay
             if queue.fifo:
+                assert message.group_id is not None and message.dedup_id is not None  # prepare() saw to it
                 scope = message.group_id if queue.group_dedup else ""
                 duplicate = db.find_duplicate(uow, queue.id, scope, message.dedup_id)
                 if duplicate is not None:
@@ -198,7 +224,7 @@ class MessageOps:
 
     @staticmethod
     def _send_result(message: Prepared, message_id: str, seq: int | None) -> dict:
-        out = {"MessageId": message_id, "MD5OfMessageBody": message.md5_body}
+        out: dict[str, str] = {"MessageId": message_id, "MD5OfMessageBody": message.md5_body}
         if message.md5_attributes:
             out["MD5OfMessageAttributes"] = message.md5_attributes
         if message.md5_system:
@@ -209,29 +235,35 @@ class MessageOps:
 
     # --- operations -------------------------------------------------------------------------------
 
-    async def send_message(self, caller: Caller, params: dict) -> dict:
-        return await self.store.transaction(self._send_txn, caller, params)
+    async def send_message(self, caller: Caller, *, queue_url: str, message_body: str,
+                           delay_seconds: int | None = None, message_attributes: dict[str, dict] | None = None,
+                           message_system_attributes: dict[str, dict] | None = None,
+                           message_deduplication_id: str | None = None, message_group_id: str | None = None) -> dict:
+        message = NewMessage(message_body=message_body, delay_seconds=delay_seconds,
+                             message_attributes=message_attributes, message_system_attributes=message_system_attributes,
+                             message_deduplication_id=message_deduplication_id, message_group_id=message_group_id)
+        return await self.store.transaction(self._send_txn, caller, queue_url, message)
 
-    def _send_txn(self, uow, caller: Caller, params: dict) -> dict:
-        queue = self.queue_by_url(caller, params["QueueUrl"])
-        return self.enqueue(uow, queue, [self.prepare(queue, params)], caller.account)[0]
+    def _send_txn(self, uow: UnitOfWork, caller: Caller, url: str, message: NewMessage) -> dict:
+        queue = self.queue_by_url(uow, caller, url)
+        return self.enqueue(uow, queue, [self.prepare(queue, message)], caller.account)[0]
 
-    async def send_message_batch(self, caller: Caller, params: dict) -> dict:
-        return await self.store.transaction(self._send_batch_txn, caller, params)
+    async def send_message_batch(self, caller: Caller, *, queue_url: str, entries: list[dict]) -> dict:
+        """``entries``: SendMessageBatchRequestEntry structures (wire shape)."""
+        return await self.store.transaction(self._send_batch_txn, caller, queue_url, entries)
 
-    def _send_batch_txn(self, uow, caller: Caller, params: dict) -> dict:
-        queue = self.queue_by_url(caller, params["QueueUrl"])
-        entries = params.get("Entries") or []
+    def _send_batch_txn(self, uow: UnitOfWork, caller: Caller, url: str, entries: list[dict]) -> dict:
+        queue = self.queue_by_url(uow, caller, url)
         batch.check_entries(entries, "SendMessageBatchRequestEntry")
-        total = sum(len((e.get("MessageBody") or "").encode("utf-8")) + _stored(e.get("MessageAttributes") or {})[1]
-                    for e in entries)
+        messages = [NewMessage.from_entry(entry) for entry in entries]
+        total = sum(len(m.message_body.encode("utf-8")) + _stored(m.message_attributes or {})[1] for m in messages)
         if total > 1048576:
             raise batch.BatchRequestTooLong(f"Batch requests cannot be longer than 1048576 bytes. You have sent "
                                             f"{total} bytes.")
         prepared, ids, failed = [], [], []
-        for entry in entries:
+        for entry, message in zip(entries, messages, strict=True):
             try:
-                prepared.append(self.prepare(queue, entry))
+                prepared.append(self.prepare(queue, message))
                 ids.append(entry["Id"])
             except AwsError as error:
                 failed.append(batch.failure(entry["Id"], error))
@@ -240,30 +272,29 @@ class MessageOps:
             successful.append({"Id": entry_id, **result})
         return {"Successful": successful, "Failed": failed}
 
-    async def delete_message(self, caller: Caller, params: dict) -> None:
-        await self.store.transaction(self._delete_txn, caller, params)
+    async def delete_message(self, caller: Caller, *, queue_url: str, receipt_handle: str) -> None:
+        await self.store.transaction(self._delete_txn, caller, queue_url, receipt_handle)
 
-    def _delete_txn(self, uow, caller: Caller, params: dict) -> None:
-        queue = self.queue_by_url(caller, params["QueueUrl"])
-        self._delete_one(uow, queue, params["ReceiptHandle"])
+    def _delete_txn(self, uow: UnitOfWork, caller: Caller, url: str, handle: str) -> None:
+        self._delete_one(uow, self.queue_by_url(uow, caller, url), handle)
 
-    def _delete_one(self, uow, queue: Queue, handle: str) -> None:
+    def _delete_one(self, uow: UnitOfWork, queue: Queue, handle: str) -> None:
         receipt = decode_receipt(handle, queue)
         if queue.fifo:
             # A FIFO receipt handle dies with its visibility timeout (the message may be someone else's now).
             state = db.message_state(uow, queue.id, receipt.row_id, receipt.message_id)
-            if state is not None and (state[0] <= uow.now or state[1] != receipt.receive_count):
+            if state is not None and (state.visible_at <= uow.now or state.receive_count != receipt.receive_count):
                 raise invalid_value(handle, "ReceiptHandle", "The receipt handle has expired.")
         # A standard queue deletes with any receipt handle of the message, as SQS does in practice.
         if db.delete_message(uow, queue.id, receipt.row_id, receipt.message_id) and queue.fifo:
             self.wake(uow, queue, 1)  # its group is no longer blocked: the next message may be receivable
 
-    async def delete_message_batch(self, caller: Caller, params: dict) -> dict:
-        return await self.store.transaction(self._delete_batch_txn, caller, params)
+    async def delete_message_batch(self, caller: Caller, *, queue_url: str, entries: list[dict]) -> dict:
+        """``entries``: DeleteMessageBatchRequestEntry structures (wire shape)."""
+        return await self.store.transaction(self._delete_batch_txn, caller, queue_url, entries)
 
-    def _delete_batch_txn(self, uow, caller: Caller, params: dict) -> dict:
-        queue = self.queue_by_url(caller, params["QueueUrl"])
-        entries = params.get("Entries") or []
+    def _delete_batch_txn(self, uow: UnitOfWork, caller: Caller, url: str, entries: list[dict]) -> dict:
+        queue = self.queue_by_url(uow, caller, url)
         batch.check_entries(entries, "DeleteMessageBatchRequestEntry")
         successful, failed = [], []
         for entry in entries:

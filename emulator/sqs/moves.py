@@ -15,11 +15,13 @@ import json
 import uuid
 
 from emulator.caller import Caller
-from storage import sqs as messages_db
 from storage import sqs_moves as db
+from storage.db import UnitOfWork
+from storage.sqs_moves import TaskRow
 
 from .errors import InvalidParameterValue, ResourceNotFoundException
-from .model import Queue, parse_arn
+from .model import Queue
+from .redrive import RedriveOps
 
 TICK_MS = 1000
 DEFAULT_RATE = 500  # AWS's "system-optimized" rate is unspecified; this moves a typical DLQ in seconds
@@ -42,29 +44,30 @@ def decode_handle(handle: str) -> tuple[str, str]:
         raise InvalidParameterValue("Value for parameter TaskHandle is invalid.") from None
 
 
-class MoveTaskOps:
-    """Mixed into the Sqs service object."""
+class MoveTaskOps(RedriveOps):
+    """Moves a DLQ's messages out with RedriveOps.redrive_to."""
 
-    def _arn_queue(self, arn: str, parameter: str) -> Queue:
-        queue = self.queue_by_arn(arn) if parse_arn(arn) else None
+    def _arn_queue(self, uow: UnitOfWork, arn: str, parameter: str) -> Queue:
+        queue = self.queue_by_arn(uow, arn)
         if queue is None:
             raise _not_found(parameter)
         return queue
 
-    async def start_message_move_task(self, caller: Caller, params: dict) -> dict:
-        return await self.store.transaction(self._start_move_txn, params)
+    async def start_message_move_task(self, caller: Caller, *, source_arn: str, destination_arn: str | None = None,
+                                      max_number_of_messages_per_second: int | None = None) -> dict:
+        return await self.store.transaction(self._start_move_txn, source_arn, destination_arn,
+                                            max_number_of_messages_per_second)
 
-    def _start_move_txn(self, uow, params: dict) -> dict:
-        source = self._arn_queue(params["SourceArn"], "SourceArn")
-        destination_arn = params.get("DestinationArn")
+    def _start_move_txn(self, uow: UnitOfWork, source_arn: str, destination_arn: str | None,
+                        rate: int | None) -> dict:
+        source = self._arn_queue(uow, source_arn, "SourceArn")
         if destination_arn:
-            self._arn_queue(destination_arn, "DestinationArn")
-        rate = params.get("MaxNumberOfMessagesPerSecond")
+            self._arn_queue(uow, destination_arn, "DestinationArn")
         if rate is not None and not 1 <= rate <= MAX_RATE:
             raise InvalidParameterValue(
                 f"Value {rate} for parameter MaxNumberOfMessagesPerSecond is invalid. "
                 f"Reason: must be between 1 and {MAX_RATE}.")
-        if not any(q.redrive_target == source.arn for q in self._queues.values()):
+        if not any(q.redrive_target == source.arn for q in self.queues.all(uow)):
             raise InvalidParameterValue("Source queue must be configured as a Dead Letter Queue.")
         if db.running_task(uow, source.arn) is not None:
             raise InvalidParameterValue(
@@ -76,32 +79,31 @@ class MoveTaskOps:
         uow.after_commit(self.emulator.scheduler.wake)
         return {"TaskHandle": encode_handle(task_id, source.arn)}
 
-    async def cancel_message_move_task(self, caller: Caller, params: dict) -> dict:
-        return await self.store.transaction(self._cancel_move_txn, params)
+    async def cancel_message_move_task(self, caller: Caller, *, task_handle: str) -> dict:
+        return await self.store.transaction(self._cancel_move_txn, task_handle)
 
-    def _cancel_move_txn(self, uow, params: dict) -> dict:
-        task_id, source_arn = decode_handle(params["TaskHandle"])
-        self._arn_queue(source_arn, "SourceArn")
+    def _cancel_move_txn(self, uow: UnitOfWork, handle: str) -> dict:
+        task_id, source_arn = decode_handle(handle)
+        self._arn_queue(uow, source_arn, "SourceArn")
         task = db.get_task(uow, task_id)
         if task is None or task.source_arn != source_arn or task.status != "RUNNING":
             raise ResourceNotFoundException("Task does not exist.")
         db.update_task(uow, task_id, status="CANCELLED", moved=task.moved, next_run_at=None)
         return {"ApproximateNumberOfMessagesMoved": task.moved}
 
-    async def list_message_move_tasks(self, caller: Caller, params: dict) -> dict:
-        return await self.store.read(self._list_moves_txn, params)
+    async def list_message_move_tasks(self, caller: Caller, *, source_arn: str, max_results: int | None = None) -> dict:
+        return await self.store.read(self._list_moves_txn, source_arn, 1 if max_results is None else max_results)
 
-    def _list_moves_txn(self, uow, params: dict) -> dict:
-        source = self._arn_queue(params["SourceArn"], "SourceArn")
-        limit = params.get("MaxResults", 1)
+    def _list_moves_txn(self, uow: UnitOfWork, source_arn: str, limit: int) -> dict:
+        source = self._arn_queue(uow, source_arn, "SourceArn")
         if not 1 <= limit <= 10:
             raise InvalidParameterValue(f"Value {limit} for parameter MaxResults is invalid. "
                                         "Reason: must be between 1 and 10.")
         results = []
         for task in db.list_tasks(uow, source.arn, limit):
-            entry = {"Status": task.status, "SourceArn": task.source_arn,
-                     "ApproximateNumberOfMessagesMoved": task.moved, "ApproximateNumberOfMessagesToMove": task.to_move,
-                     "StartedTimestamp": task.started_at}
+            entry: dict = {"Status": task.status, "SourceArn": task.source_arn,
+                           "ApproximateNumberOfMessagesMoved": task.moved,
+                           "ApproximateNumberOfMessagesToMove": task.to_move, "StartedTimestamp": task.started_at}
             if task.status == "RUNNING":
                 entry["TaskHandle"] = encode_handle(task.task_id, task.source_arn)
             if task.destination_arn:
@@ -115,40 +117,30 @@ class MoveTaskOps:
 
     # --- the scheduler's side ---------------------------------------------------------------
 
-    def run_move_ticks(self, uow) -> None:
+    def run_move_ticks(self, uow: UnitOfWork) -> None:
         for task in db.due_tasks(uow):
             self._move_tick(uow, task)
 
-    def _move_tick(self, uow, task) -> None:
-        source = self.queue_by_arn(task.source_arn)
+    def _move_tick(self, uow: UnitOfWork, task: TaskRow) -> None:
+        source = self.queue_by_arn(uow, task.source_arn)
         moved = task.moved
         if source is None:
             db.update_task(uow, task.task_id, status="FAILED", moved=moved, next_run_at=None,
                            failure_reason="AWS.SimpleQueueService.NonExistentQueue")
             return
-        batch = db.movable(uow, source.id, task.last_row, task.max_per_second or DEFAULT_RATE)
+        limit = task.max_per_second or DEFAULT_RATE
+        batch = db.movable(uow, source.id, task.last_row, limit)
         for row_id, origin in batch:
-            target = self.queue_by_arn(task.destination_arn or origin or "")
+            target = self.queue_by_arn(uow, task.destination_arn or origin or "")
             if target is None:
                 db.update_task(uow, task.task_id, status="FAILED", moved=moved, next_run_at=None,
                                failure_reason="AWS.SimpleQueueService.NonExistentQueue")
                 return
             self.redrive_to(uow, row_id, target)
             moved += 1
-        limit = task.max_per_second or DEFAULT_RATE
         done = len(batch) < limit and not db.movable(uow, source.id, task.last_row, 1)
         db.update_task(uow, task.task_id, status="COMPLETED" if done else "RUNNING", moved=moved,
                        next_run_at=None if done else uow.now + TICK_MS)
-
-    def redrive_to(self, uow, row_id: int, target: Queue) -> None:
-        """Move one message back out of a DLQ: receivable now, receive count reset, no longer a dead letter."""
-        now = uow.now
-        expires_at = now + target.retention_ms if target.fifo else None
-        seq = self.next_sequence(now) if target.fifo else None
-        messages_db.move_message(uow, row_id, target.id, expires_at=expires_at, retention_ms=target.retention_ms,
-                                 seq=seq, source_arn=None, visible_at=now, reset_count=True)
-        self.retention.note(uow, expires_at if expires_at is not None else now)
-        self.wake(uow, target, 1)
 
 
 class MoveTaskRunner:
@@ -156,7 +148,7 @@ class MoveTaskRunner:
 
     name = "sqs.moves"
 
-    def __init__(self, service):
+    def __init__(self, service: MoveTaskOps):
         self.service = service
 
     async def next_due(self) -> int | None:

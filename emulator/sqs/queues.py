@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
+from typing import Any
 
+from emulator import arns
 from emulator.caller import Caller
 from storage import sqs as db
+from storage.db import UnitOfWork
 
 from . import attributes as attrs
+from .core import SqsCore
 from .errors import (
     InvalidAttributeName,
     InvalidParameterValue,
@@ -20,7 +25,7 @@ from .errors import (
 )
 from .model import Queue, queue_arn
 from .pagination import page
-from .urls import queue_url
+from .urls import queue_url as url_of
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _LABEL = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
@@ -45,22 +50,22 @@ def check_name(name: str, fifo: bool) -> None:
                                     "1 to 80 in length")
 
 
-class QueueOps:
+class QueueOps(SqsCore):
     # --- create / url / list / delete -------------------------------------------------------------
 
-    async def create_queue(self, caller: Caller, params: dict) -> dict:
-        return await self._write(self._create_txn, caller, params)
+    async def create_queue(self, caller: Caller, *, queue_name: str, attributes: dict[str, str] | None = None,
+                           tags: dict[str, str] | None = None) -> dict:
+        return await self.store.transaction(self._create_txn, caller, queue_name, attributes or {}, tags or {})
 
-    def _create_txn(self, uow, caller: Caller, params: dict) -> dict:
-        name = params["QueueName"]
-        given = params.get("Attributes") or {}
+    def _create_txn(self, uow: UnitOfWork, caller: Caller, name: str, given: dict[str, str],
+                    tags: dict[str, str]) -> dict:
         fifo = str(given.get("FifoQueue", "")).lower() == "true"
         check_name(name, fifo)
         arn = queue_arn(caller.region, caller.account, name)
-        existing = self._queues.get((caller.account, caller.region, name))
-        normalized = attrs.validate(given, fifo=fifo, source=existing, source_arn=arn, lookup=self.queue_by_arn,
-                                    creating=True)
-        url = queue_url(caller.endpoint, caller.account, name)
+        existing = self.queues.get(uow, (caller.account, caller.region, name))
+        normalized = attrs.validate(given, fifo=fifo, source=existing, source_arn=arn,
+                                    lookup=lambda target: self.queue_by_arn(uow, target), creating=True)
+        url = url_of(caller.endpoint, caller.account, name)
         if existing is not None:
             for key, value in normalized.items():
                 current = existing.get(key)
@@ -76,58 +81,60 @@ class QueueOps:
                 raise QueueDeletedRecently("You must wait 60 seconds after deleting a queue before you can create "
                                            "another with the same name.")
         stored = {k: v for k, v in normalized.items() if v is not None}
-        tags = dict(params.get("tags") or {})
-        queue_id = db.insert_queue(uow, caller.account, caller.region, name, fifo, stored, tags)
-        queue = Queue(id=queue_id, account=caller.account, region=caller.region, name=name, fifo=fifo,
-                      attributes=stored, tags=tags, created_at=uow.now, modified_at=uow.now)
-        self._queues[queue.key] = queue
+        queue_id = db.insert_queue(uow, caller.account, caller.region, name, fifo, stored, dict(tags))
+        self.queues.put(uow, Queue(id=queue_id, account=caller.account, region=caller.region, name=name, fifo=fifo,
+                                   attributes=stored, tags=dict(tags), created_at=uow.now, modified_at=uow.now))
         return {"QueueUrl": url}
 
-    async def get_queue_url(self, caller: Caller, params: dict) -> dict:
-        account = params.get("QueueOwnerAWSAccountId") or caller.account
-        queue = self.queue(account, caller.region, params["QueueName"])
-        return {"QueueUrl": queue_url(caller.endpoint, queue.account, queue.name)}
+    async def get_queue_url(self, caller: Caller, *, queue_name: str,
+                            queue_owner_aws_account_id: str | None = None) -> dict:
+        account = queue_owner_aws_account_id or caller.account
+        queue = await self.store.read(self.queue, account, caller.region, queue_name)
+        return {"QueueUrl": url_of(caller.endpoint, queue.account, queue.name)}
 
-    async def list_queues(self, caller: Caller, params: dict) -> dict:
-        prefix = params.get("QueueNamePrefix") or ""
-        names = sorted(q.name for q in list(self._queues.values())
-                       if q.account == caller.account and q.region == caller.region and q.name.startswith(prefix))
-        names, token = page(names, params.get("MaxResults"), params.get("NextToken"))
+    async def list_queues(self, caller: Caller, *, queue_name_prefix: str | None = None, next_token: str | None = None,
+                          max_results: int | None = None) -> dict:
+        names = await self.store.read(self._names_txn, caller, queue_name_prefix or "")
+        names, token = page(names, max_results, next_token)
         out: dict = {}
         if names:
-            out["QueueUrls"] = [queue_url(caller.endpoint, caller.account, n) for n in names]
+            out["QueueUrls"] = [url_of(caller.endpoint, caller.account, n) for n in names]
         if token:
             out["NextToken"] = token
         return out
 
-    async def delete_queue(self, caller: Caller, params: dict) -> None:
-        await self._write(self._delete_queue_txn, caller, params)
+    def _names_txn(self, uow: UnitOfWork, caller: Caller, prefix: str) -> list[str]:
+        return sorted(q.name for q in self.queues.all(uow)
+                      if q.account == caller.account and q.region == caller.region and q.name.startswith(prefix))
 
-    def _delete_queue_txn(self, uow, caller: Caller, params: dict) -> None:
-        queue = self.queue_by_url(caller, params["QueueUrl"])
+    async def delete_queue(self, caller: Caller, *, queue_url: str) -> None:
+        await self.store.transaction(self._delete_queue_txn, caller, queue_url)
+
+    def _delete_queue_txn(self, uow: UnitOfWork, caller: Caller, url: str) -> None:
+        queue = self.queue_by_url(uow, caller, url)
         db.delete_queue(uow, queue.id, queue.account, queue.region, queue.name)
-        self._queues.pop(queue.key, None)
+        self.queues.remove(uow, queue)
         self.retention.note(uow, uow.now + 60_000)
         self.wake(uow, queue)
 
-    async def purge_queue(self, caller: Caller, params: dict) -> None:
-        await self._write(self._purge_txn, caller, params)
+    async def purge_queue(self, caller: Caller, *, queue_url: str) -> None:
+        await self.store.transaction(self._purge_txn, caller, queue_url)
 
-    def _purge_txn(self, uow, caller: Caller, params: dict) -> None:
-        queue = self.queue_by_url(caller, params["QueueUrl"])
+    def _purge_txn(self, uow: UnitOfWork, caller: Caller, url: str) -> None:
+        queue = self.queue_by_url(uow, caller, url)
         if self.settings.sqs_purge_rule and queue.purged_at is not None and uow.now - queue.purged_at < 60_000:
             raise PurgeQueueInProgress(f"Only one PurgeQueue operation on {queue.name} is allowed every 60 seconds.")
         db.purge(uow, queue.id)
-        queue.purged_at = uow.now
+        self.queues.put(uow, replace(queue, purged_at=uow.now))
 
     # --- attributes -------------------------------------------------------------------------------
 
-    async def get_queue_attributes(self, caller: Caller, params: dict) -> dict:
-        return await self.store.read(self._get_attributes_txn, caller, params)
+    async def get_queue_attributes(self, caller: Caller, *, queue_url: str,
+                                   attribute_names: list[str] | None = None) -> dict:
+        return await self.store.read(self._get_attributes_txn, caller, queue_url, attribute_names or [])
 
-    def _get_attributes_txn(self, uow, caller: Caller, params: dict) -> dict:
-        queue = self.queue_by_url(caller, params["QueueUrl"])
-        names = params.get("AttributeNames") or []
+    def _get_attributes_txn(self, uow: UnitOfWork, caller: Caller, url: str, names: list[str]) -> dict:
+        queue = self.queue_by_url(uow, caller, url)
         for name in names:
             if name != "All" and (name not in attrs.ALL_NAMES or (name in attrs.FIFO_ONLY and not queue.fifo)):
                 raise InvalidAttributeName(f"Unknown Attribute {name}.")
@@ -153,14 +160,14 @@ class QueueOps:
                 out[key] = value
         return {"Attributes": out} if out else {}
 
-    async def set_queue_attributes(self, caller: Caller, params: dict) -> None:
-        await self._write(self._set_attributes_txn, caller, params)
+    async def set_queue_attributes(self, caller: Caller, *, queue_url: str, attributes: dict[str, str]) -> None:
+        await self.store.transaction(self._set_attributes_txn, caller, queue_url, attributes)
         self.emulator.scheduler.wake()  # a shorter retention may make messages due sooner
 
-    def _set_attributes_txn(self, uow, caller: Caller, params: dict) -> None:
-        queue = self.queue_by_url(caller, params["QueueUrl"])
-        normalized = attrs.validate(params.get("Attributes") or {}, fifo=queue.fifo, source=queue,
-                                    source_arn=queue.arn, lookup=self.queue_by_arn, creating=False)
+    def _set_attributes_txn(self, uow: UnitOfWork, caller: Caller, url: str, attributes: dict[str, str]) -> None:
+        queue = self.queue_by_url(uow, caller, url)
+        normalized = attrs.validate(attributes, fifo=queue.fifo, source=queue, source_arn=queue.arn,
+                                    lookup=lambda target: self.queue_by_arn(uow, target), creating=False)
         if not normalized:
             return
         updated = dict(queue.attributes)
@@ -170,62 +177,61 @@ class QueueOps:
             else:
                 updated[key] = value
         db.update_queue_attributes(uow, queue.id, updated)
-        old_retention, old_delay = queue.retention_ms, queue.delay
-        queue.attributes = updated
-        queue.modified_at = uow.now
-        queue.refresh()
-        if queue.retention_ms != old_retention:
-            db.set_retention(uow, queue.id, queue.retention_ms)
+        changed = replace(queue, attributes=updated, modified_at=uow.now)
+        self.queues.put(uow, changed)
+        if changed.retention_ms != queue.retention_ms:
+            db.set_retention(uow, queue.id, changed.retention_ms)
             self.retention.forget()
-        if queue.fifo and queue.delay != old_delay:
-            db.set_delay(uow, queue.id, queue.delay * 1000)  # retroactive for FIFO queues only (SQS DG)
-        self.wake(uow, queue)
+        if changed.fifo and changed.delay != queue.delay:
+            db.set_delay(uow, queue.id, changed.delay * 1000)  # retroactive for FIFO queues only (SQS DG)
+        self.wake(uow, changed)
 
     # --- tags -------------------------------------------------------------------------------------
 
-    async def tag_queue(self, caller: Caller, params: dict) -> None:
-        await self._write(self._tags_txn, caller, params["QueueUrl"], params.get("Tags") or {}, [])
+    async def tag_queue(self, caller: Caller, *, queue_url: str, tags: dict[str, str]) -> None:
+        await self.store.transaction(self._tags_txn, caller, queue_url, tags, [])
 
-    async def untag_queue(self, caller: Caller, params: dict) -> None:
-        await self._write(self._tags_txn, caller, params["QueueUrl"], {}, params.get("TagKeys") or [])
+    async def untag_queue(self, caller: Caller, *, queue_url: str, tag_keys: list[str]) -> None:
+        await self.store.transaction(self._tags_txn, caller, queue_url, {}, tag_keys)
 
-    def _tags_txn(self, uow, caller: Caller, url: str, add: dict, remove: list) -> None:
-        queue = self.queue_by_url(caller, url)
+    def _tags_txn(self, uow: UnitOfWork, caller: Caller, url: str, add: dict[str, str], remove: list[str]) -> None:
+        queue = self.queue_by_url(uow, caller, url)
         tags = {k: v for k, v in queue.tags.items() if k not in remove}
         tags.update(add)
         if len(tags) > 50:
             raise InvalidParameterValue(f"Too many tags added for queue {queue.name}.")
         db.update_queue_tags(uow, queue.id, tags)
-        queue.tags = tags
+        self.queues.put(uow, replace(queue, tags=tags))
 
-    async def list_queue_tags(self, caller: Caller, params: dict) -> dict:
-        queue = self.queue_by_url(caller, params["QueueUrl"])
+    async def list_queue_tags(self, caller: Caller, *, queue_url: str) -> dict:
+        queue = await self.store.read(self.queue_by_url, caller, queue_url)
         return {"Tags": dict(queue.tags)} if queue.tags else {}
 
     # --- permissions (reflected in the Policy attribute) -------------------------------------------
 
-    async def add_permission(self, caller: Caller, params: dict) -> None:
-        await self._write(self._permission_txn, caller, params, True)
+    async def add_permission(self, caller: Caller, *, queue_url: str, label: str, aws_account_ids: list[str],
+                             actions: list[str]) -> None:
+        await self.store.transaction(self._permission_txn, caller, queue_url, label, (aws_account_ids, actions))
 
-    async def remove_permission(self, caller: Caller, params: dict) -> None:
-        await self._write(self._permission_txn, caller, params, False)
+    async def remove_permission(self, caller: Caller, *, queue_url: str, label: str) -> None:
+        await self.store.transaction(self._permission_txn, caller, queue_url, label, None)
 
-    def _permission_txn(self, uow, caller: Caller, params: dict, add: bool) -> None:
-        queue = self.queue_by_url(caller, params["QueueUrl"])
-        label = params["Label"]
-        policy = json.loads(queue.attributes["Policy"]) if queue.attributes.get("Policy") else {
+    def _permission_txn(self, uow: UnitOfWork, caller: Caller, url: str, label: str,
+                        grant: tuple[list[str], list[str]] | None) -> None:
+        """Add (``grant`` = account ids, actions) or remove (None) the policy statement ``label``."""
+        queue = self.queue_by_url(uow, caller, url)
+        policy: dict[str, Any] = json.loads(queue.attributes["Policy"]) if queue.attributes.get("Policy") else {
             "Version": "2012-10-17", "Id": f"{queue.arn}/SQSDefaultPolicy", "Statement": []}
-        statements = policy.get("Statement") or []
-        statements = statements if isinstance(statements, list) else [statements]
+        found = policy.get("Statement") or []
+        statements: list[dict[str, Any]] = found if isinstance(found, list) else [found]
         labels = [s.get("Sid") for s in statements]
-        if add:
+        if grant is not None:
+            accounts, actions = grant
             if not _LABEL.match(label):
                 raise invalid_value(label, "Label", "Can only include alphanumeric characters, hyphens, or "
                                     "underscores. 1 to 80 in length")
             if label in labels:
                 raise invalid_value(label, "Label", "Already exists.")
-            accounts = params.get("AWSAccountIds") or []
-            actions = params.get("Actions") or []
             if not accounts:
                 raise MissingParameter("The request must contain the parameter AWSAccountIds.")
             if not actions:
@@ -234,7 +240,7 @@ class QueueOps:
                 if action not in _QUEUE_ACTIONS:
                     raise invalid_value(f"SQS:{action}", "ActionName", "Please refer to the appropriate WSDL for "
                                         "a list of valid actions.")
-            principals = [f"arn:aws:iam::{a}:root" for a in accounts]
+            principals = [arns.build("iam", "", a, "root") for a in accounts]
             statements.append({
                 "Sid": label, "Effect": "Allow",
                 "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
@@ -251,5 +257,4 @@ class QueueOps:
         else:
             updated.pop("Policy", None)
         db.update_queue_attributes(uow, queue.id, updated)
-        queue.attributes = updated
-        queue.modified_at = uow.now
+        self.queues.put(uow, replace(queue, attributes=updated, modified_at=uow.now))

@@ -14,12 +14,15 @@ import json
 from emulator.caller import Caller
 from emulator.errors import AwsError
 from storage import sqs as db
+from storage.db import UnitOfWork
+from storage.sqs import MessageRow
 
 from . import batch, fifo
 from .errors import InvalidParameterValue, MessageNotInflight, invalid_value
 from .md5 import md5_of_attributes
 from .model import MAX_VISIBILITY_S, Queue
 from .receipts import decode_receipt, encode_receipt
+from .redrive import RedriveOps
 
 ATTEMPT_WINDOW_MS = 5 * 60 * 1000
 SYSTEM_NAMES = ("SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp",
@@ -32,13 +35,11 @@ class _Selection:
 
     __slots__ = ("system", "all_attributes", "names", "prefixes")
 
-    def __init__(self, params: dict):
-        names = params.get("MessageSystemAttributeNames") or params.get("AttributeNames") or []
-        self.system = set(SYSTEM_NAMES) if "All" in names else set(names)
-        wanted = params.get("MessageAttributeNames") or []
-        self.all_attributes = any(n in ("All", ".*") for n in wanted)
-        self.names = {n for n in wanted if not n.endswith(".*")}
-        self.prefixes = tuple(n[:-1] for n in wanted if n.endswith(".*") and n != ".*")
+    def __init__(self, system_names: list[str], attribute_names: list[str]):
+        self.system = set(SYSTEM_NAMES) if "All" in system_names else set(system_names)
+        self.all_attributes = any(n in ("All", ".*") for n in attribute_names)
+        self.names = {n for n in attribute_names if not n.endswith(".*")}
+        self.prefixes = tuple(n[:-1] for n in attribute_names if n.endswith(".*") and n != ".*")
 
     def wants(self, name: str) -> bool:
         return self.all_attributes or name in self.names or (bool(self.prefixes) and name.startswith(self.prefixes))
@@ -49,34 +50,41 @@ def _check_range(value, name: str, low: int, high: int, reason: str) -> None:
         raise invalid_value(value, name, reason)
 
 
-class ReceiveOps:
-    async def receive_message(self, caller: Caller, params: dict) -> dict:
-        _check_range(params.get("MaxNumberOfMessages"), "MaxNumberOfMessages", 1, 10,
-                     "Must be between 1 and 10, if provided.")
-        _check_range(params.get("WaitTimeSeconds"), "WaitTimeSeconds", 0, 20, "Must be >= 0 and <= 20, if provided.")
-        _check_range(params.get("VisibilityTimeout"), "VisibilityTimeout", 0, MAX_VISIBILITY_S,
+class ReceiveOps(RedriveOps):
+    """Receives dead-letter over-received messages: built on RedriveOps."""
+
+    async def receive_message(self, caller: Caller, *, queue_url: str, attribute_names: list[str] | None = None,
+                              message_system_attribute_names: list[str] | None = None,
+                              message_attribute_names: list[str] | None = None,
+                              max_number_of_messages: int | None = None, visibility_timeout: int | None = None,
+                              wait_time_seconds: int | None = None,
+                              receive_request_attempt_id: str | None = None) -> dict:
+        _check_range(max_number_of_messages, "MaxNumberOfMessages", 1, 10, "Must be between 1 and 10, if provided.")
+        _check_range(wait_time_seconds, "WaitTimeSeconds", 0, 20, "Must be >= 0 and <= 20, if provided.")
+        _check_range(visibility_timeout, "VisibilityTimeout", 0, MAX_VISIBILITY_S,
                      "Must be between 0 and 43200, if provided.")
-        selection = _Selection(params)
+        # AttributeNames is the deprecated name of MessageSystemAttributeNames
+        selection = _Selection(message_system_attribute_names or attribute_names or [], message_attribute_names or [])
+        limit = max_number_of_messages or 1
         end = None
         while True:
             mark = self.waiters.mark()
-            messages, queue, next_visible = await self.store.transaction(self._receive_txn, caller, params,
-                                                                        selection, end is None)
+            messages, queue, next_visible = await self.store.transaction(
+                self._receive_txn, caller, queue_url, limit, visibility_timeout, receive_request_attempt_id, selection)
             now = self.clock.now_ms()
             if end is None:
-                wait = params.get("WaitTimeSeconds")
-                end = now + (queue.wait if wait is None else wait) * 1000
+                end = now + (queue.wait if wait_time_seconds is None else wait_time_seconds) * 1000
             if messages or now >= end:
                 return {"Messages": messages} if messages else {}
             deadline = end if next_visible is None else min(end, next_visible)
             await self.waiters.wait(("sqs", queue.id), deadline, since=mark)
 
-    def _receive_txn(self, uow, caller: Caller, params: dict, selection: _Selection, first: bool):
-        queue = self.queue_by_url(caller, params["QueueUrl"])
-        limit = params.get("MaxNumberOfMessages") or 1
-        timeout = params.get("VisibilityTimeout")
+    def _receive_txn(self, uow: UnitOfWork, caller: Caller, url: str, limit: int, timeout: int | None,
+                     attempt_id: str | None, selection: _Selection) -> tuple[list[dict], Queue, int | None]:
+        """(messages, the queue as it was, the next visible time when there are no messages)."""
+        queue = self.queue_by_url(uow, caller, url)
         visible_at = uow.now + (queue.visibility_timeout if timeout is None else timeout) * 1000
-        attempt = params.get("ReceiveRequestAttemptId") if queue.fifo else None
+        attempt = attempt_id if queue.fifo else None
         if attempt:
             cached = db.get_attempt(uow, queue.id, attempt)
             if cached is not None:
@@ -84,27 +92,31 @@ class ReceiveOps:
                 if replayed:
                     return replayed, queue, None
                 # nothing of that batch is left to replay: a fresh receive under the same attempt id
-        dlq = self.queue_by_arn(queue.redrive_target) if queue.max_receive_count else None
+        dlq = self.queue_by_arn(uow, queue.redrive_target) if queue.max_receive_count else None
         if dlq is not None and dlq.id == queue.id:
             dlq = None  # never accepted (see attributes); moving a message into its own queue would never end
         more = False
+        rows: list[MessageRow]
         if queue.fifo:
             take, moves, more = fifo.select(uow, queue, limit, dlq)
             for row_id in moves:
+                assert dlq is not None  # fifo.select dead-letters only with a DLQ
                 self.dead_letter(uow, queue, dlq, row_id)
             rows = db.mark_received(uow, take, visible_at) if take else []
-            rows.sort(key=lambda r: r.seq)
+            rows.sort(key=lambda r: r.seq or 0)
         elif dlq is not None:
+            max_receive_count = queue.max_receive_count or 0  # set with the redrive target
             # One call is one delivery per message: rows taken here (receivable again at once with
             # VisibilityTimeout=0) are not looked at again.
-            rows, seen = [], []
+            rows = []
+            seen: list[int] = []
             while len(rows) < limit:
                 candidates = db.visible_candidates(uow, queue.id, limit - len(rows), seen)
                 if not candidates:
                     break
                 take = []
                 for row_id, receive_count in candidates:
-                    if receive_count >= queue.max_receive_count:
+                    if receive_count >= max_receive_count:
                         self.dead_letter(uow, queue, dlq, row_id)
                     else:
                         take.append(row_id)
@@ -130,7 +142,8 @@ class ReceiveOps:
         next_visible = None if messages else db.next_visible_at(uow, queue.id)
         return messages, queue, next_visible
 
-    def _retry_attempt(self, uow, queue: Queue, cached: list, visible_at: int, selection: _Selection) -> list:
+    def _retry_attempt(self, uow: UnitOfWork, queue: Queue, cached: list, visible_at: int,
+                       selection: _Selection) -> list[dict]:
         """The same messages and receipt handles as the first try, visibility timeout restarted."""
         rows = {row.id: row for row in db.rows_by_id(uow, queue.id, [c[0] for c in cached])} if cached else {}
         out = []
@@ -144,15 +157,15 @@ class ReceiveOps:
         return out
 
     @staticmethod
-    def message_out(row, queue: Queue, handle: str | None, selection: _Selection) -> dict:
-        message = {"MessageId": row.message_id}
+    def message_out(row: MessageRow, queue: Queue, handle: str | None, selection: _Selection) -> dict:
+        message: dict = {"MessageId": row.message_id}
         if handle is not None:
             message["ReceiptHandle"] = handle
         message["MD5OfBody"] = row.md5_body
         message["Body"] = row.body
         wanted = selection.system
         if wanted:
-            attributes = {}
+            attributes: dict[str, str] = {}
             if "SenderId" in wanted:
                 attributes["SenderId"] = row.sender_id
             if "SentTimestamp" in wanted:
@@ -186,18 +199,19 @@ class ReceiveOps:
 
     # --- ChangeMessageVisibility -----------------------------------------------------------------
 
-    async def change_message_visibility(self, caller: Caller, params: dict) -> None:
-        await self.store.transaction(self._change_visibility_txn, caller, params)
+    async def change_message_visibility(self, caller: Caller, *, queue_url: str, receipt_handle: str,
+                                        visibility_timeout: int) -> None:
+        await self.store.transaction(self._change_visibility_txn, caller, queue_url, receipt_handle,
+                                     visibility_timeout)
 
-    def _change_visibility_txn(self, uow, caller: Caller, params: dict) -> None:
-        queue = self.queue_by_url(caller, params["QueueUrl"])
-        self._change_one(uow, queue, params["ReceiptHandle"], params["VisibilityTimeout"])
+    def _change_visibility_txn(self, uow: UnitOfWork, caller: Caller, url: str, handle: str, timeout: int) -> None:
+        self._change_one(uow, self.queue_by_url(uow, caller, url), handle, timeout)
 
-    def _change_one(self, uow, queue: Queue, handle: str, timeout: int) -> None:
+    def _change_one(self, uow: UnitOfWork, queue: Queue, handle: str, timeout: int) -> None:
         receipt = decode_receipt(handle, queue)
         _check_range(timeout, "VisibilityTimeout", 0, MAX_VISIBILITY_S, "Must be between 0 and 43200, if provided.")
         state = db.message_state(uow, queue.id, receipt.row_id, receipt.message_id)
-        if state is None or state[3] <= uow.now:
+        if state is None or state.expires_at <= uow.now:
             raise InvalidParameterValue(f"Value {handle} for parameter ReceiptHandle is invalid. Reason: Message "
                                         "does not exist or is not available for visibility timeout change.")
         visible_at, receive_count, received_at, _ = state
@@ -215,12 +229,12 @@ class ReceiveOps:
         elif uow.now + timeout * 1000 < visible_at:
             self.wake(uow, queue)  # the next visible time moved earlier: let every waiter recompute its sleep
 
-    async def change_message_visibility_batch(self, caller: Caller, params: dict) -> dict:
-        return await self.store.transaction(self._change_visibility_batch_txn, caller, params)
+    async def change_message_visibility_batch(self, caller: Caller, *, queue_url: str, entries: list[dict]) -> dict:
+        """``entries``: ChangeMessageVisibilityBatchRequestEntry structures (wire shape)."""
+        return await self.store.transaction(self._change_visibility_batch_txn, caller, queue_url, entries)
 
-    def _change_visibility_batch_txn(self, uow, caller: Caller, params: dict) -> dict:
-        queue = self.queue_by_url(caller, params["QueueUrl"])
-        entries = params.get("Entries") or []
+    def _change_visibility_batch_txn(self, uow: UnitOfWork, caller: Caller, url: str, entries: list[dict]) -> dict:
+        queue = self.queue_by_url(uow, caller, url)
         batch.check_entries(entries, "ChangeMessageVisibilityBatchRequestEntry")
         successful, failed = [], []
         for entry in entries:
@@ -233,13 +247,13 @@ class ReceiveOps:
 
     # --- peeking (admin API): no side effects ---------------------------------------------------
 
-    async def peek(self, caller: Caller, url: str) -> list[dict]:
+    async def peek(self, caller: Caller, *, queue_url: str) -> list[dict]:
         """Every unexpired message with all its attributes and a ``State`` (visible, inflight, delayed)."""
-        return await self.store.read(self._peek_txn, caller, url)
+        return await self.store.read(self._peek_txn, caller, queue_url)
 
-    def _peek_txn(self, uow, caller: Caller, url: str) -> list[dict]:
-        queue = self.queue_by_url(caller, url)
-        selection = _Selection({"MessageSystemAttributeNames": ["All"], "MessageAttributeNames": ["All"]})
+    def _peek_txn(self, uow: UnitOfWork, caller: Caller, url: str) -> list[dict]:
+        queue = self.queue_by_url(uow, caller, url)
+        selection = _Selection(["All"], ["All"])
         out = []
         for row in db.all_messages(uow, queue.id):
             message = self.message_out(row, queue, None, selection)

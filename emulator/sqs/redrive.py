@@ -1,4 +1,4 @@
-"""Dead-letter queues: moving over-received messages, and ListDeadLetterSourceQueues.
+"""Dead-letter queues: moving messages into a DLQ and back out of it, and ListDeadLetterSourceQueues.
 
 A message is moved on the receive that would exceed the source's maxReceiveCount, in that
 receive's transaction, to a DLQ of the same type. It keeps its MessageId, body, attributes and
@@ -10,29 +10,41 @@ from __future__ import annotations
 
 from emulator.caller import Caller
 from storage import sqs as db
+from storage.db import UnitOfWork
 
+from .core import SqsCore
 from .model import Queue
 from .pagination import page
-from .urls import queue_url
+from .urls import queue_url as url_of
 
 
-class RedriveOps:
-    def dead_letter(self, uow, source: Queue, dlq: Queue, row_id: int) -> None:
+class RedriveOps(SqsCore):
+    def dead_letter(self, uow: UnitOfWork, source: Queue, dlq: Queue, row_id: int) -> None:
+        self._move(uow, row_id, dlq, source_arn=source.arn, reset_count=False)
+
+    def redrive_to(self, uow: UnitOfWork, row_id: int, target: Queue) -> None:
+        """Move one message back out of a DLQ: receivable now, receive count reset, no longer a dead letter."""
+        self._move(uow, row_id, target, source_arn=None, reset_count=True)
+
+    def _move(self, uow: UnitOfWork, row_id: int, target: Queue, *, source_arn: str | None,
+              reset_count: bool) -> None:
         now = uow.now
-        expires_at = now + dlq.retention_ms if dlq.fifo else None
-        seq = self.next_sequence(now) if dlq.fifo else None
-        db.move_message(uow, row_id, dlq.id, expires_at=expires_at, retention_ms=dlq.retention_ms, seq=seq,
-                        source_arn=source.arn, visible_at=now)
+        expires_at = now + target.retention_ms if target.fifo else None
+        seq = self.next_sequence(now) if target.fifo else None
+        db.move_message(uow, row_id, target.id, expires_at=expires_at, retention_ms=target.retention_ms, seq=seq,
+                        source_arn=source_arn, visible_at=now, reset_count=reset_count)
         self.retention.note(uow, expires_at if expires_at is not None else now)
-        self.wake(uow, dlq, 1)
+        self.wake(uow, target, 1)
 
-    async def list_dead_letter_source_queues(self, caller: Caller, params: dict) -> dict:
-        return await self.store.read(self._dlq_sources_txn, caller, params)
-
-    def _dlq_sources_txn(self, uow, caller: Caller, params: dict) -> dict:
-        dlq = self.queue_by_url(caller, params["QueueUrl"])
-        names = sorted(q.name for q in self._queues.values()
-                       if q.account == dlq.account and q.region == dlq.region and q.redrive_target == dlq.arn)
-        names, token = page(names, params.get("MaxResults"), params.get("NextToken"))
-        return {"queueUrls": [queue_url(caller.endpoint, dlq.account, n) for n in names],
+    async def list_dead_letter_source_queues(self, caller: Caller, *, queue_url: str, next_token: str | None = None,
+                                             max_results: int | None = None) -> dict:
+        account, names = await self.store.read(self._dlq_sources_txn, caller, queue_url)
+        names, token = page(names, max_results, next_token)
+        return {"queueUrls": [url_of(caller.endpoint, account, n) for n in names],
                 **({"NextToken": token} if token else {})}
+
+    def _dlq_sources_txn(self, uow: UnitOfWork, caller: Caller, url: str) -> tuple[str, list[str]]:
+        dlq = self.queue_by_url(uow, caller, url)
+        return dlq.account, sorted(q.name for q in self.queues.all(uow)
+                                   if q.account == dlq.account and q.region == dlq.region and q.redrive_target == dlq.arn)
+

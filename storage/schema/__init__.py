@@ -2,6 +2,7 @@
 
 from . import (
     core,  # noqa: F401
+    delivery,  # noqa: F401
     sns,  # noqa: F401
     sqs,  # noqa: F401
     sqs_moves,  # noqa: F401

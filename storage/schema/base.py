@@ -2,7 +2,8 @@
 
 from sqlalchemy import MetaData
 
-# Bump on any change to an existing table; a newer database is refused (see db.Store.open).
-SCHEMA_VERSION = 1
+# Bump on any change to an existing table, with a step in storage/migrations.py that upgrades to it;
+# a newer database is refused (see db.Store._check_and_create).
+SCHEMA_VERSION = 2
 
 metadata = MetaData()

@@ -17,6 +17,8 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("created_at", Integer, nullable=False),
     Column("message_id", String),
+    Column("source_arn", String),                    # the topic or rule the delivery comes from, for the log
+    sqlite_autoincrement=True,  # ids are never reused: the delivery log points at outbox rows long gone
 )
 Index("ix_outbox_due", outbox.c.due_at)
 
@@ -32,4 +34,6 @@ delivery_log = Table(
     Column("status", String, nullable=False),        # delivered | retrying | dead-lettered | dropped
     Column("error", Text),
     Column("outbox_id", Integer),
+    Column("source_arn", String),                     # the topic or rule the delivery came from
+    sqlite_autoincrement=True,  # readers page with after_id: a reused id would be skipped or read twice
 )

@@ -55,21 +55,6 @@ sns_dedup = Table(
     Column("expires_at", Integer, nullable=False),
 )
 
-# Deliveries that cannot leave Sluice (sms, email, lambda, firehose, mobile push), readable over the admin API.
-sns_captured = Table(
-    "sns_captured", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("at", Integer, nullable=False),
-    Column("account", String, nullable=False),
-    Column("region", String, nullable=False),
-    Column("protocol", String, nullable=False),     # sms | email | email-json | lambda | firehose | application
-    Column("target", String, nullable=False),       # phone number, address, function/stream/endpoint ARN
-    Column("topic_arn", String),
-    Column("subscription_arn", String),
-    Column("message_id", String, nullable=False),
-    Column("payload", Text, nullable=False),        # JSON
-)
-
 sns_platform_applications = Table(
     "sns_platform_applications", metadata,
     Column("arn", String, primary_key=True),

@@ -60,6 +60,8 @@ sqs_messages = Table(
     Column("dedup_id", String),
     Column("seq", Integer),                           # FIFO SequenceNumber (and order)
     Column("dlq_source_arn", String),
+    # Ids are send order, inside receipt handles and a move task's bound: never reuse a deleted one.
+    sqlite_autoincrement=True,
 )
 Index("ix_sqs_messages_visible", sqs_messages.c.queue_id, sqs_messages.c.visible_at)
 Index("ix_sqs_messages_expires", sqs_messages.c.expires_at)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from emulator.clock import FakeClock
-from emulator.outbox import OutboxKind, OutboxRunner, Outcome
+from emulator.delivery.outbox import OutboxKind, OutboxRunner, Outcome
 from emulator.scheduler import Scheduler
 from storage.db import Store
 
@@ -63,7 +63,7 @@ class Script:
         self.delay_calls.append((attempt, created_at))
         return self.delays[attempt - 1] if attempt <= len(self.delays) else None
 
-    def dead_letter(self, uow, payload: dict, error: str) -> str:
+    def dead_letter(self, uow, payload: dict, error: str, **_) -> str:
         self.dead.append((payload, error))
         return self.dead_status
 

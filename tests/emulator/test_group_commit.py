@@ -113,3 +113,123 @@ async def test_a_cancelled_caller_does_not_break_the_batch(store):
     assert await targets(store) == ["a", "b", "c"]
     assert fired == ["a", "b", "c"]
     assert (await store.transaction(insert, "d", fired))["seen"] == ["a", "b", "c", "d"]
+
+
+# --- on_rollback: every in-memory change a unit makes is undone when its writes are ------------------
+
+def undoable(uow, name: str, undone: list, fired: list, *, fail: bool = False):
+    """Write a row and register two undo callbacks and a signal, then maybe fail."""
+    repo.enqueue(uow, "k", name, {})
+    uow.on_rollback(lambda: undone.append(f"{name}.1"))
+    uow.on_rollback(lambda: undone.append(f"{name}.2"))
+    uow.after_commit(lambda: fired.append(name))
+    if fail:
+        raise ValueError(f"{name} failed")
+    return name
+
+
+async def test_a_failing_unit_runs_its_own_undo_callbacks_newest_first(store):
+    undone: list[str] = []
+    fired: list[str] = []
+    batches = count_batches(store)
+    results = await asyncio.gather(store.transaction(undoable, "a", undone, fired),
+                                   store.transaction(undoable, "bad", undone, fired, fail=True),
+                                   store.transaction(undoable, "b", undone, fired), return_exceptions=True)
+    assert batches == [3]
+    assert results[0] == "a" and results[2] == "b" and isinstance(results[1], ValueError)
+    assert undone == ["bad.2", "bad.1"]                     # only the failed unit's, newest first
+    assert fired == ["a", "b"]                              # its signal does not fire
+    # Alone in its batch (no savepoint), the same.
+    undone.clear()
+    with pytest.raises(ValueError):
+        await store.transaction(undoable, "lone", undone, fired, fail=True)
+    assert undone == ["lone.2", "lone.1"] and fired == ["a", "b"]
+    assert await targets(store) == ["a", "b"]
+
+
+async def test_a_failing_undo_callback_does_not_stop_the_others(store):
+    undone: list[str] = []
+
+    def work(uow):
+        uow.on_rollback(lambda: undone.append("first"))
+        uow.on_rollback(lambda: 1 / 0)
+        uow.on_rollback(lambda: undone.append("last"))
+        raise ValueError("fails")
+
+    with pytest.raises(ValueError):
+        await store.transaction(work)
+    assert undone == ["last", "first"]
+
+
+async def test_a_failed_commit_runs_the_undo_callbacks_of_every_unit(store):
+    # A deferred foreign key is checked at COMMIT only: one unit's violation makes the whole COMMIT fail.
+    await store.transaction(lambda uow: (
+        uow.conn.exec_driver_sql("CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY)"),
+        uow.conn.exec_driver_sql("CREATE TEMP TABLE child (pid INTEGER REFERENCES parent(id) "
+                                 "DEFERRABLE INITIALLY DEFERRED)")))
+    undone: list[str] = []
+    fired: list[str] = []
+    batches = count_batches(store)
+
+    def orphan(uow):
+        uow.sql.execute("INSERT INTO child (pid) VALUES (42)")
+        uow.on_rollback(lambda: undone.append("orphan"))
+        uow.after_commit(lambda: fired.append("orphan"))
+        return "orphan"
+
+    results = await asyncio.gather(store.transaction(undoable, "a", undone, fired),
+                                   store.transaction(undoable, "bad", undone, fired, fail=True),
+                                   store.transaction(orphan),
+                                   store.transaction(undoable, "b", undone, fired), return_exceptions=True)
+    assert batches == [4]
+    assert isinstance(results[1], ValueError)               # the unit that failed on its own keeps its error
+    assert all(isinstance(results[i], IntegrityError) for i in (0, 2, 3)), results
+    # The failed unit was undone when it failed (once); at the COMMIT every other unit, newest first.
+    assert undone == ["bad.2", "bad.1", "b.2", "b.1", "orphan", "a.2", "a.1"]
+    assert fired == []
+    assert await targets(store) == []
+    # Alone in its batch, the same; and the store goes on.
+    undone.clear()
+    with pytest.raises(IntegrityError):
+        await store.transaction(orphan)
+    assert undone == ["orphan"] and fired == []
+    assert await store.transaction(undoable, "after", undone, fired) == "after"
+    assert undone == ["orphan"] and fired == ["after"] and await targets(store) == ["after"]
+
+
+async def test_a_failing_after_commit_callback_does_not_fail_the_request(store, caplog):
+    fired: list[str] = []
+
+    def work(uow, name: str):
+        repo.enqueue(uow, "k", name, {})
+        uow.after_commit(lambda: 1 / 0)
+        uow.after_commit(lambda: fired.append(name))  # the next signal still fires
+        return name
+
+    # (bounded: an exception escaping the drain loop would leave both callers waiting forever)
+    assert await asyncio.wait_for(asyncio.gather(store.transaction(work, "a"), store.transaction(work, "b")),
+                                  10) == ["a", "b"]
+    assert fired == ["a", "b"]
+    assert await targets(store) == ["a", "b"]
+    assert sum("post-commit callback failed" in r.getMessage() for r in caplog.records) == 2
+
+
+async def test_a_failed_savepoint_undoes_its_own_rows_and_signals_only(store):
+    """uow.savepoint: what a failed nested part wrote and registered is gone; the rest of the unit commits."""
+    fired: list[str] = []
+    undone: list[str] = []
+
+    def work(uow):
+        repo.enqueue(uow, "k", "kept", {})
+        uow.after_commit(lambda: fired.append("kept"))
+        uow.on_rollback(lambda: undone.append("kept"))
+        with pytest.raises(ValueError):
+            with uow.savepoint():
+                repo.enqueue(uow, "k", "dropped", {})
+                uow.after_commit(lambda: fired.append("dropped"))
+                uow.on_rollback(lambda: undone.append("dropped"))
+                raise ValueError("the nested part fails")
+
+    await store.transaction(work)
+    assert await targets(store) == ["kept"]
+    assert fired == ["kept"] and undone == ["dropped"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from emulator.clock import FakeClock
-from emulator.outbox import OutboxRunner, Outcome
+from emulator.delivery.outbox import OutboxRunner, Outcome
 from emulator.scheduler import Scheduler
 from storage import outbox as repo
 from storage.db import Store
@@ -283,7 +283,7 @@ async def test_a_settle_that_raises_gives_the_row_up_instead_of_retrying_it_ever
 
 
 async def test_a_dead_letter_that_raises_drops_the_row(store, outbox, scheduler, script, clock):
-    def broken(uow, payload, error):
+    def broken(uow, payload, error, **_):
         raise RuntimeError("DLQ handler bug")
 
     script.outcomes = [Outcome(False, "HTTP 404", retryable=False)]

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from emulator.outbox import OutboxKind, Outcome
+from emulator.delivery.outbox import OutboxKind, Outcome
 from storage import outbox as outbox_repo
 from tests.server import ThreadServer
 
@@ -97,7 +97,7 @@ def own():
 
     server.emulator.outbox.register(OutboxKind(
         "test.admin", deliver, next_delay=lambda payload, attempt, created: 1000 if attempt < 3 else None,
-        dead_letter=lambda uow, payload, error: "dead-lettered"))
+        dead_letter=lambda uow, payload, error, **_: "dead-lettered"))
     yield server
     server.stop()
 

@@ -329,7 +329,7 @@ class TricklingReceiver:
 
 
 def test_the_http_timeout_is_a_total_deadline_not_a_per_read_one(client, advance, admin, sluice):
-    http = sluice.emulator.sns.http
+    http = sluice.emulator.delivery.http
     receiver = TricklingReceiver(gap=0.3, size=10)     # 3 s in all, never 0.3 s without a byte
     http.timeout_s = 1.0                                # SNS's 15 s, scaled down so the test stays fast
     try:

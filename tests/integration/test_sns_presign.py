@@ -19,14 +19,15 @@ def test_presigned_notifications_verify_and_follow_the_signature_version(client,
     url = sqs.create_queue(QueueName="presign")["QueueUrl"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:000000000000:presign")
     sns.publish(TopicArn=topic, Message="first", Subject="s")   # signed inside: no hint yet
-    assert sluice.emulator.sns.signature_versions[topic] == "1"
+    assert sluice.emulator.sns.topics.signature_version_hint(topic) == "1"
     sns.publish(TopicArn=topic, Message="second", Subject="s")  # signed before its transaction
     docs = _drain(sqs, url)
     assert sorted(d["Message"] for d in docs) == ["first", "second"]
     for doc in docs:
         assert doc["SignatureVersion"] == "1"
         verify(doc)
-    # The hint still says "1" when the topic moves to "2": fan-out must sign again, as version 2.
+    # Moving the topic to "2" drops the cached hint: the next publish signs inside, as version 2 (fan-out
+    # also compares a presigned version with the topic's and signs again when they differ).
     sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue="2")
     sns.publish(TopicArn=topic, Message="third")
     sns.publish(TopicArn=topic, Message="fourth")  # and now signed before, as version 2

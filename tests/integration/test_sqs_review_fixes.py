@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import make_client
-from tests.helpers import receive_in_thread
+from tests.helpers import parked, receive_in_thread, response_of, settled, wait_until
 from tests.server import ThreadServer
 
 
@@ -62,24 +62,16 @@ def test_one_send_wakes_one_long_poll_not_all(client, sluice, monkeypatch):
         return original(uow, *args)
 
     monkeypatch.setattr(service, "_receive_txn", counted)
-    pollers = [receive_in_thread(client("sqs"), QueueUrl=url, WaitTimeSeconds=10) for _ in range(8)]
-    deadline = time.monotonic() + 5
-    while sluice.emulator.waiters.count() < 8 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert sluice.emulator.waiters.count() == 8
+    pollers = [receive_in_thread(sluice, client("sqs"), QueueUrl=url, WaitTimeSeconds=20) for _ in range(8)]
+    assert parked(sluice) == 8
     looks.clear()
     sqs.send_message(QueueUrl=url, MessageBody="one")
-    deadline = time.monotonic() + 5
-    while sluice.emulator.waiters.count() > 7 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.2)
-    assert sluice.emulator.waiters.count() == 7  # the others still sleep
+    wait_until(lambda: any(not thread.is_alive() for thread, _ in pollers), what="one poll to answer")
+    settled(sluice)  # a poll woken by the same send would have looked by now (its look was asked first)
+    assert parked(sluice) == 7  # the others still sleep
     assert len(looks) == 1  # and did not look (all 8 did before: a thundering herd)
     sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(7)])
-    bodies = []
-    for thread, out in pollers:
-        thread.join(15)
-        bodies += [m["Body"] for m in out["response"].get("Messages", [])]
+    bodies = [m["Body"] for thread, out in pollers for m in response_of(thread, out).get("Messages", [])]
     assert sorted(bodies) == ["0", "1", "2", "3", "4", "5", "6", "one"]  # nothing lost, nothing twice
 
 
@@ -87,25 +79,23 @@ def test_a_batch_wakes_one_poll_per_message(client, sluice):
     """Two messages, two polls taking one each: both are woken, neither message is stranded."""
     sqs = client("sqs")
     url = sqs.create_queue(QueueName="passon", Attributes={"DelaySeconds": "0"})["QueueUrl"]
-    a = receive_in_thread(client("sqs"), QueueUrl=url, WaitTimeSeconds=10, MaxNumberOfMessages=1)
-    b = receive_in_thread(client("sqs"), QueueUrl=url, WaitTimeSeconds=10, MaxNumberOfMessages=1)
+    a = receive_in_thread(sluice, client("sqs"), QueueUrl=url, WaitTimeSeconds=20, MaxNumberOfMessages=1)
+    b = receive_in_thread(sluice, client("sqs"), QueueUrl=url, WaitTimeSeconds=20, MaxNumberOfMessages=1)
     sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "x"}, {"Id": "2", "MessageBody": "y"}])
-    for thread, _ in (a, b):
-        thread.join(15)
-    assert sorted(m["Body"] for _, out in (a, b) for m in out["response"]["Messages"]) == ["x", "y"]
-    assert max(out["elapsed"] for _, out in (a, b)) < 2.5
+    # both answer with no time passed (a poll that missed its wake would sleep out its 20 s)
+    assert sorted(m["Body"] for poll in (a, b) for m in response_of(*poll)["Messages"]) == ["x", "y"]
 
 
 # --- 3. FIFO: a delete (or a visibility reset) unblocks the group and wakes a long poll ------------
 
 @pytest.mark.parametrize("how", ["delete", "delete_batch", "visibility_0"])
-def test_fifo_long_poll_wakes_when_its_group_unblocks(client, how):
+def test_fifo_long_poll_wakes_when_its_group_unblocks(client, sluice, how):
     sqs = client("sqs")
     url = fifo_queue(sqs, f"unblock-{how.replace('_', '')}.fifo")
     sqs.send_message(QueueUrl=url, MessageBody="a1", MessageGroupId="g")
     sqs.send_message(QueueUrl=url, MessageBody="a2", MessageGroupId="g")
     handle = sqs.receive_message(QueueUrl=url)["Messages"][0]["ReceiptHandle"]  # group g blocked
-    thread, out = receive_in_thread(client("sqs"), QueueUrl=url, WaitTimeSeconds=10)
+    thread, out = receive_in_thread(sluice, client("sqs"), QueueUrl=url, WaitTimeSeconds=20)
     if how == "delete":
         sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
         expected = ["a2"]
@@ -115,21 +105,19 @@ def test_fifo_long_poll_wakes_when_its_group_unblocks(client, how):
     else:
         sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
         expected = ["a1"]
-    thread.join(15)
-    assert [m["Body"] for m in out["response"]["Messages"]] == expected and out["elapsed"] < 2.5
+    assert [m["Body"] for m in response_of(thread, out)["Messages"]] == expected  # no time passed
 
 
 # --- 4. FIFO: an attempt id on a long poll does not replay its own empty answer ---------------------
 
-def test_fifo_long_poll_with_attempt_id_gets_a_message_sent_during_the_wait(client):
+def test_fifo_long_poll_with_attempt_id_gets_a_message_sent_during_the_wait(client, sluice):
     sqs = client("sqs")
     url = fifo_queue(sqs, "attempt.fifo")
-    thread, out = receive_in_thread(client("sqs"), QueueUrl=url, WaitTimeSeconds=10,
+    thread, out = receive_in_thread(sluice, client("sqs"), QueueUrl=url, WaitTimeSeconds=20,
                                     ReceiveRequestAttemptId="attempt-1")
     sent = sqs.send_message(QueueUrl=url, MessageBody="hello", MessageGroupId="g")
-    thread.join(15)
-    first = out["response"]["Messages"]
-    assert [m["Body"] for m in first] == ["hello"] and out["elapsed"] < 2.5
+    first = response_of(thread, out)["Messages"]
+    assert [m["Body"] for m in first] == ["hello"]
     retry = sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="attempt-1")["Messages"]
     assert [(m["MessageId"], m["ReceiptHandle"]) for m in retry] == [(sent["MessageId"], first[0]["ReceiptHandle"])]
 
@@ -317,8 +305,8 @@ def test_real_clock_long_poll_ends_when_a_delayed_send_during_the_wait_runs_out(
     """
     sqs = make_client(real_server.url, "sqs")
     url = sqs.create_queue(QueueName="real-delay-during")["QueueUrl"]
-    short = receive_in_thread(make_client(real_server.url, "sqs"), QueueUrl=url, WaitTimeSeconds=1)
-    long = receive_in_thread(make_client(real_server.url, "sqs"), QueueUrl=url, WaitTimeSeconds=10)
+    short = receive_in_thread(real_server, make_client(real_server.url, "sqs"), QueueUrl=url, WaitTimeSeconds=1)
+    long = receive_in_thread(real_server, make_client(real_server.url, "sqs"), QueueUrl=url, WaitTimeSeconds=10)
     sqs.send_message(QueueUrl=url, MessageBody="x", DelaySeconds=2)
     for thread, _ in (short, long):
         thread.join(15)

@@ -54,6 +54,10 @@ def test_storage_knows_nothing_above_it():
     assert violations("storage", ("api", "emulator", *WEB)) == []
 
 
+def test_api_reaches_storage_only_through_the_emulator():
+    assert violations("api", ("storage",)) == []
+
+
 def test_the_entry_point_is_the_only_exception():
     assert {v.split(":")[0] for v in violations("emulator", ("api", *WEB))} <= {"emulator/__main__.py"}
 

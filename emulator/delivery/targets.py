@@ -1,0 +1,74 @@
+"""Target adapters: one small class per kind of target, chosen by ``Target.kind``.
+
+A *local* adapter delivers inside a transaction (``deliver_in(uow, ...)``): an SQS queue, an SNS topic,
+an event bus, or a captured target. A remote one (HTTP/S) delivers outside any transaction
+(``async deliver(...)``), always from the outbox. Each adapter classifies its failures (missing,
+permission, client, server); the retry policy decides which of them are retried.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from storage import delivery as repo
+from storage.db import UnitOfWork
+
+from ..errors import AwsError
+from .model import Failure, Message, Target
+from .outbox import Outcome
+
+if TYPE_CHECKING:
+    from ..core import Emulator
+
+DELIVERED = Outcome(True)
+_MISSING = {"QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "NotFound", "ResourceNotFoundException"}
+_PERMISSION = {"AccessDenied", "AccessDeniedException", "AuthorizationError", "KMSAccessDenied", "KMS.AccessDenied",
+               "KmsAccessDenied"}
+
+
+def failed(error: AwsError) -> Outcome:
+    """An AwsError raised by a local target, as a failed outcome."""
+    failure: Failure = ("missing" if error.code in _MISSING else
+                        "permission" if error.code in _PERMISSION else "client")
+    return Outcome(False, f"{error.code}: {error.message}", failure=failure, code=error.code)
+
+
+class LocalTarget(Protocol):
+    local: bool
+
+    def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> None:
+        """Deliver in the caller's transaction; raise AwsError when the target refuses."""
+
+
+class SqsTarget:
+    local = True
+
+    def __init__(self, emulator: Emulator):
+        self.emulator = emulator
+
+    def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> None:
+        self.emulator.sqs.deliver(uow, target.address, message.body, message_attributes=message.attributes,
+                                  group_id=message.group_id, dedup_id=message.dedup_id, source_arn=message.source_arn)
+
+
+class SnsTarget:
+    local = True
+
+    def __init__(self, emulator: Emulator):
+        self.emulator = emulator
+
+    def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> None:
+        self.emulator.sns.publish_in(uow, target.address, message.body, attributes=message.attributes,
+                                     group_id=message.group_id, dedup_id=message.dedup_id)
+
+
+class CapturedTarget:
+    """Lambda, Firehose, Step Functions, Kinesis, CloudWatch Logs, email, SMS, mobile push: recorded."""
+
+    local = True
+
+    def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> None:
+        payload = message.capture if message.capture is not None else {"Message": message.body}
+        repo.capture(uow, source=message.source, account=message.account, region=message.region,
+                     protocol=target.protocol, target=target.address, message_id=message.message_id,
+                     payload=payload, source_arn=message.source_arn, route=message.route)
