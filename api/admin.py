@@ -15,7 +15,8 @@ router = APIRouter()
 
 
 class ServiceState(BaseModel):
-    state: str = Field(description="`running` when Sluice implements operations of the service.")
+    state: str = Field(description="`running` when Sluice implements operations of the service, `available` when "
+                                   "none yet, `disabled` when the SERVICES setting leaves it out.")
     implemented: int
     total: int
 
@@ -54,6 +55,20 @@ class Delivery(BaseModel):
     source_arn: str | None = None
 
 
+class CapturedDelivery(BaseModel):
+    id: int
+    at: int
+    source: str = Field(description="The sending service: `sns` or `events`.")
+    account: str
+    region: str
+    protocol: str = Field(description="`lambda`, `sms`, `email`, `kinesis`, `states` ...")
+    target: str
+    source_arn: str | None = Field(description="The topic or rule the delivery came from.")
+    route: str | None = Field(description="The SNS subscription ARN or the EventBridge target Id.")
+    message_id: str
+    payload: dict
+
+
 class PendingDelivery(BaseModel):
     id: int
     kind: str
@@ -67,12 +82,15 @@ def _emulator(request: Request):
     return request.app.state.emulator
 
 
-def _services() -> dict[str, ServiceState]:
+def service_states(settings) -> dict[str, ServiceState]:
+    """Each modeled service: `running` when Sluice implements operations of it, `available` when it
+    implements none yet, `disabled` when the SERVICES setting leaves it out."""
+    enabled = settings.enabled_services
     out = {}
     for name in SERVICES:
         done = len(implemented(name))
-        out[name] = ServiceState(state="running" if done else "available", implemented=done,
-                                 total=len(operation_names(name)))
+        state = "disabled" if enabled is not None and name not in enabled else "running" if done else "available"
+        out[name] = ServiceState(state=state, implemented=done, total=len(operation_names(name)))
     return out
 
 
@@ -81,7 +99,7 @@ async def health(request: Request) -> Health:
     emu = _emulator(request)
     return Health(version=VERSION, uptime_seconds=round(time.time() - emu.started_at, 3),
                   clock="fake" if emu.clock.fake else "real", now_ms=emu.clock.now_ms(),
-                  database=emu.store.path, delivery=emu.settings.delivery, services=_services())
+                  database=emu.store.path, delivery=emu.settings.delivery, services=service_states(emu.settings))
 
 
 @router.post("/_sluice/reset", tags=["sluice"])
@@ -125,14 +143,22 @@ async def pending_deliveries(request: Request) -> list[dict]:
     return await _emulator(request).delivery.pending()
 
 
+@router.get("/_sluice/captured", response_model=list[CapturedDelivery], tags=["sluice"])
+async def captured(request: Request, source: str | None = Query(None, description="`sns` or `events`"),
+                   protocol: str | None = Query(None, description="comma-separated: lambda, sms, kinesis ..."),
+                   target: str | None = None, account: str | None = None, region: str | None = None,
+                   after_id: int = Query(0, ge=0, le=2**62), limit: int = Query(1000, ge=1, le=10_000)) -> list[dict]:
+    """Deliveries Sluice recorded instead of sending (Lambda, Step Functions, Kinesis, SMS, email ...), oldest
+    first, with the exact payload the target would have received."""
+    protocols = tuple(protocol.split(",")) if protocol else None
+    return await _emulator(request).delivery.captured(source=source, protocols=protocols, target=target,
+                                                      account=account, region=region, after_id=after_id,
+                                                      limit=limit)
+
+
 # --- compatibility aliases ------------------------------------------------------------------
 
-@router.get("/_localstack/health", tags=["compat"])
-async def localstack_health(request: Request) -> dict:
-    """LocalStack's health shape, for tools that wait on it."""
-    return {"services": {name: s.state for name, s in _services().items()}, "edition": "community",
-            "version": VERSION}
-
+# /_localstack/* is in localstack.py.
 
 @router.post("/moto-api/reset", tags=["compat"])
 async def moto_reset(request: Request) -> dict:

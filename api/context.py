@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from emulator.caller import Caller
+from emulator.sts import account_for_key
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]*)/[^/]*/([^/]*)/([^/]*)/")
 
@@ -37,8 +38,8 @@ def sigv4_scope(authorization: str | None, query: dict[str, str] | None = None) 
 
 def resolve_caller(scope: SigV4Scope, *, default_account: str, default_region: str, endpoint: str,
                    request_id: str) -> Caller:
-    key = scope.access_key or ""
-    account = key if len(key) == 12 and key.isascii() and key.isdigit() else default_account
+    # Twelve digits are the account; so is the account a key issued by Sluice's STS encodes.
+    account = account_for_key(scope.access_key, default_account)
     return Caller(account=account, region=scope.region or default_region, endpoint=endpoint, request_id=request_id)
 
 
@@ -52,6 +53,8 @@ class RequestContext:
     path: str = "/"
     headers: dict[str, str] = field(default_factory=dict)
     receive: Callable[[], Awaitable[dict]] | None = None  # the ASGI receive channel, to notice a client leaving
+    access_key: str | None = None     # the access key id the call is signed with (STS reads it)
+    session_token: str | None = None  # X-Amz-Security-Token, header or presigned query (STS reads it)
 
     async def until_disconnected(self) -> None:
         """Return when the client closes the connection (never, without a receive channel)."""

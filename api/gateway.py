@@ -7,20 +7,40 @@ not implement yet as 501s, and a bug in Sluice as a 500 ``InternalFailure`` with
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
 import uuid
-from urllib.parse import parse_qsl
+from dataclasses import replace
+from functools import cache
+from urllib.parse import parse_qsl, urlsplit
 
 from emulator.errors import AwsError, InternalFailure, MalformedQueryString, NotImplementedYet, SerializationException
 
-from .context import RequestContext, resolve_caller, sigv4_scope
-from .operations import handler_for
+from .context import RequestContext, SigV4Scope, resolve_caller, sigv4_scope
+from .operations import handler_for, unemulated_reason
 from .protocol import json as json_codec
 from .protocol import query as query_codec
-from .protocol.models import SQS_QUERY_NAMESPACE, query_error, service_model
-from .protocol.routing import Route, operation_model, route_query, route_target
+from .protocol.models import (
+    SQS_QUERY_NAMESPACE,
+    operation_names,
+    query_error,
+    query_error_message,
+    service_model,
+    sqs_json_error_type,
+)
+from .protocol.routing import (
+    SIGNING_NAMES,
+    NotEmulated,
+    Route,
+    host_scope,
+    not_emulated,
+    operation_model,
+    route_query,
+    route_target,
+    service_disabled,
+)
 from .protocol.validation import Problem, to_error, validate
 
 log = logging.getLogger("sluice.api")
@@ -45,10 +65,17 @@ def _query_error_code(service: str, error: AwsError) -> tuple[str, int]:
 
 
 class Gateway:
-    def __init__(self, emulator, *, default_account: str, default_region: str):
+    def __init__(self, emulator, *, default_account: str, default_region: str,
+                 services: frozenset[str] | None = None, services_setting: str = "",
+                 sqs_endpoint_strategy: str = "off", localstack_host: str | None = None):
         self.emulator = emulator
         self.default_account = default_account
         self.default_region = default_region
+        # The SERVICES setting: None serves every service; otherwise the others answer ServiceDisabled.
+        self.services = services
+        self.services_setting = services_setting
+        self.sqs_endpoint_strategy = sqs_endpoint_strategy
+        self.localstack_host = localstack_host
         # Request ids need to be unique, not secret: uuid4() would read os.urandom on every call.
         self._random = random.Random()
 
@@ -83,17 +110,35 @@ class Gateway:
         try:
             if len(body) > MAX_BODY:
                 raise AwsError("Request entity too large", code="RequestEntityTooLarge", status=413)
+            authorization = headers.get("authorization")
+            sig = sigv4_scope(authorization)
+            if sig.service is not None and sig.service not in SIGNING_NAMES:
+                raise not_emulated(sig.service, target)
             if target:
                 route = route_target(target)
                 raw = json_codec.parse_body(body)
                 form = {}
             else:
                 form = _form(query_string, body if method == "POST" else b"")
-            sig = sigv4_scope(headers.get("authorization"), form)
+                if sig.service is None:  # a presigned URL carries its scope in the query string
+                    sig = sigv4_scope(authorization, form)
+                    if sig.service is not None and sig.service not in SIGNING_NAMES:
+                        raise not_emulated(sig.service)
+            if sig.service is None:
+                sig = self._host_scope(sig, headers.get("host", ""), target)
             caller = resolve_caller(sig, default_account=self.default_account, default_region=self.default_region,
                                     endpoint=endpoint, request_id=request_id)
             if not target:
+                queue_path_error = query_codec.sqs_queue_path_error(method, path, form, sig.service,
+                                                                    _sqs_operations())
+                if queue_path_error is not None:  # an SQS request to a queue URL that names no queue action
+                    route = Route("sqs", form.get("Action") or "-", "query")
+                    raise queue_path_error
                 route = route_query(form.get("Action"), form.get("Version"), sig.service, path)
+            if self.services is not None and route.service not in self.services:
+                raise service_disabled(route.service, self.services_setting)
+            if route.service == "sqs" and self.sqs_endpoint_strategy != "off":
+                caller = replace(caller, endpoint=self._sqs_endpoint(endpoint, caller.region))
             op = operation_model(route)
             if route.protocol == "query":
                 try:
@@ -109,12 +154,16 @@ class Gateway:
                 raise SerializationException("The request is nested too deeply.") from None
             handler = handler_for(route.service, route.operation)
             if handler is None:
-                raise NotImplementedYet(f"The operation {route.operation} of service {route.service} "
-                                        "is not implemented by Sluice yet.")
+                reason = unemulated_reason(route.service, route.operation) or "is not implemented by Sluice yet."
+                raise NotImplementedYet(f"The operation {route.operation} of service {route.service} {reason}")
             ctx = RequestContext(route.service, route.operation, route.protocol, caller, request_id, path, headers,
-                                 receive)
+                                 receive, sig.access_key,
+                                 headers.get("x-amz-security-token") or form.get("X-Amz-Security-Token"))
             result = await handler(self.emulator, ctx, params)
-            response = self._result(route, op, result, request_id)
+            response = self._result(route, op, result, request_id, headers)
+        except NotEmulated as error:
+            response = _foreign_error(error, headers, request_id)
+            route = Route(error.name or "-", "-", "")
         except AwsError as error:
             response = self._error(route, protocol, error, request_id)
         except Exception:
@@ -129,11 +178,40 @@ class Gateway:
             log.debug("request %s: %r -> %r", request_id, body[:4096], response.body[:4096])
         return response
 
+    def _host_scope(self, sig: SigV4Scope, host: str, target: str | None) -> SigV4Scope:
+        """An unsigned call to a LocalStack-style host (``sqs.<region>.localhost.localstack.cloud``) is
+        for that service and region, as the same call signed would be."""
+        service, region = host_scope(host)
+        if service is None:
+            return sig
+        if service not in SIGNING_NAMES and service != "dynamodbstreams" and not target:
+            raise not_emulated(service)
+        return SigV4Scope(sig.access_key, sig.region or region, service)
+
+    def _sqs_endpoint(self, endpoint: str, region: str) -> str:
+        """The base of queue URLs under LocalStack's SQS_ENDPOINT_STRATEGY (``off``: the endpoint called).
+
+        ``standard``: ``http://sqs.<region>.localhost.localstack.cloud:<port>``; ``domain``:
+        ``http://<region>.queue.localhost.localstack.cloud:<port>`` (no region for us-east-1); ``path``:
+        ``http://<endpoint>/queue/<region>``. The host is LOCALSTACK_HOST when set, else LocalStack's
+        default name with the port the client called. Every form is accepted back as a queue URL.
+        """
+        if self.sqs_endpoint_strategy == "path":
+            return f"{endpoint}/queue/{region}"
+        parts = urlsplit(endpoint)
+        host = self.localstack_host or f"localhost.localstack.cloud:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+        if self.sqs_endpoint_strategy == "standard":
+            return f"{parts.scheme}://sqs.{region}.{host}"
+        return f"{parts.scheme}://{'' if region == 'us-east-1' else region + '.'}queue.{host}"
+
     @staticmethod
-    def _result(route: Route, op, result: dict | None, request_id: str) -> Response:
+    def _result(route: Route, op, result: dict | None, request_id: str, headers: dict[str, str]) -> Response:
         if route.protocol == "json":
             return Response(200, {"Content-Type": f"application/x-amz-json-{_JSON_VERSION[route.service]}",
                                   "x-amzn-RequestId": request_id}, json_codec.serialize_result(result))
+        if route.service == "sqs" and query_codec.accepts_json(headers):  # SQS answers a query call in JSON
+            return Response(200, {"Content-Type": "application/json", "x-amzn-RequestId": request_id},
+                            query_codec.serialize_result_json(op, result, request_id))
         return Response(200, {"Content-Type": "text/xml", "x-amzn-RequestId": request_id},
                         query_codec.serialize_result(op, result, request_id))
 
@@ -143,15 +221,22 @@ class Gateway:
         if (route.protocol if route else protocol) == "json":
             status, headers, body = json_codec.serialize_error(
                 error, prefix=_JSON_ERROR_PREFIX.get(service), json_version=_JSON_VERSION.get(service, "1.0"),
-                query_error=_query_error_code("sqs", error) if service == "sqs" else None)
+                query_error=_query_error_code("sqs", error) if service == "sqs" else None,
+                error_type=sqs_json_error_type(error.code) if service == "sqs" else None)
         else:
             code, status = _query_error_code(service, error)
             namespace = (SQS_QUERY_NAMESPACE if service == "sqs"
-                         else service_model("sns").metadata["xmlNamespace"] if service == "sns" else "")
-            status, headers, body = query_codec.serialize_error(error, code=code, status=status,
-                                                                namespace=namespace, request_id=request_id)
+                         else service_model(service).metadata["xmlNamespace"] if service in ("sns", "sts") else "")
+            status, headers, body = query_codec.serialize_error(
+                error, code=code, status=status, namespace=namespace, request_id=request_id,
+                message=query_error_message(service, error.code, error.message), detail=service != "sns")
         headers["x-amzn-RequestId"] = request_id
         return Response(status, headers, body)
+
+
+@cache
+def _sqs_operations() -> frozenset[str]:
+    return frozenset(operation_names("sqs"))
 
 
 def _form(query_string: bytes, body: bytes) -> dict[str, str]:
@@ -162,3 +247,64 @@ def _form(query_string: bytes, body: bytes) -> dict[str, str]:
     except (UnicodeDecodeError, ValueError):
         raise MalformedQueryString("The query string is malformed or not UTF-8.") from None
     return dict(pairs)
+
+
+def _protocol_of(headers: dict[str, str], known: str) -> tuple[str, str]:
+    """(protocol, JSON version) a foreign service's SDK speaks: what the request shows, else the table's
+    (a service with several protocols, such as CloudWatch, is called in the one the SDK chose)."""
+    content_type = headers.get("content-type", "")
+    if headers.get("smithy-protocol") == "rpc-v2-cbor":
+        return "smithy-rpc-v2-cbor", ""
+    if headers.get("x-amz-target"):
+        return "json", "1.0" if content_type.endswith("json-1.0") else "1.1"
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return ("ec2" if known == "ec2" else "query"), ""
+    return (known if known in ("rest-xml", "rest-json") else "rest-json"), ""
+
+
+def _cbor_text(value: str) -> bytes:
+    data = value.encode("utf-8")
+    n = len(data)
+    if n < 24:
+        head = bytes([0x60 | n])
+    elif n < 0x100:
+        head = bytes([0x78, n])
+    elif n < 0x10000:
+        head = bytes([0x79]) + n.to_bytes(2, "big")
+    else:
+        head = bytes([0x7A]) + n.to_bytes(4, "big")
+    return head + data
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _foreign_error(error: NotEmulated, request_headers: dict[str, str], request_id: str) -> Response:
+    """The error of a service Sluice does not emulate, in the wire shape that service's SDK parses."""
+    protocol, json_version = _protocol_of(request_headers, error.foreign.protocol)
+    code, message = error.code, error.message
+    headers = {"x-amzn-RequestId": request_id}
+    if protocol == "json":
+        headers.update({"Content-Type": f"application/x-amz-json-{json_version}",
+                        "x-amzn-ErrorType": code})
+        body = json.dumps({"__type": code, "message": message}).encode()
+    elif protocol == "rest-json":
+        headers.update({"Content-Type": "application/json", "x-amzn-ErrorType": code})
+        body = json.dumps({"code": code, "message": message}).encode()
+    elif protocol == "smithy-rpc-v2-cbor":
+        headers.update({"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"})
+        body = b"\xa2" + _cbor_text("__type") + _cbor_text(code) + _cbor_text("message") + _cbor_text(message)
+    elif protocol == "rest-xml":
+        headers.update({"Content-Type": "application/xml", "x-amz-request-id": request_id})
+        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{_xml(message)}</Message>'
+                f"<RequestId>{request_id}</RequestId></Error>").encode()
+    elif protocol == "ec2":
+        headers["Content-Type"] = "text/xml"
+        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>{code}</Code>'
+                f"<Message>{_xml(message)}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>").encode()
+    else:  # query
+        status, qheaders, body = query_codec.serialize_error(error, code=code, status=error.status, namespace="",
+                                                              request_id=request_id)
+        headers.update(qheaders)
+    return Response(error.status, headers, body)

@@ -24,6 +24,9 @@ HANDLER_MODULES: dict[str, str] = {
     "sqs": "api.sqs",
     "sns": "api.sns",
     "events": "api.events",
+    "dynamodb": "api.dynamodb",
+    "dynamodbstreams": "api.dynamodbstreams",
+    "sts": "api.sts",
 }
 
 
@@ -53,6 +56,14 @@ def handler_for(service: str, operation: str) -> Handler | None:
 
 def implemented(service: str) -> list[str]:
     return sorted(op for (svc, op) in _table() if svc == service)
+
+
+def unemulated_reason(service: str, operation: str) -> str | None:
+    """Why Sluice will not emulate ``operation`` (a handler module's ``NOT_EMULATED`` reasons, e.g.
+    DynamoDB's exports, which need S3), or None."""
+    module_name = HANDLER_MODULES.get(service)
+    reasons = getattr(importlib.import_module(module_name), "NOT_EMULATED", {}) if module_name else {}
+    return reasons.get(operation)
 
 
 def load_handlers() -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from emulator.errors import AwsError
 
+# The X-Ray trace header of a Publish: the SQS messages it delivers get it as AWSTraceHeader.
+TRACE_HEADER = "x-amzn-trace-id"
+
 
 def _sns(emulator):
     return emulator.sns
@@ -20,11 +23,12 @@ async def delete_topic(emulator, ctx, p):
 
 
 async def get_topic_attributes(emulator, ctx, p):
-    return {"Attributes": await _sns(emulator).get_topic_attributes(p["TopicArn"])}
+    return {"Attributes": await _sns(emulator).get_topic_attributes(p["TopicArn"], caller=ctx.caller)}
 
 
 async def set_topic_attributes(emulator, ctx, p):
-    await _sns(emulator).set_topic_attributes(p["TopicArn"], p["AttributeName"], p.get("AttributeValue"))
+    await _sns(emulator).set_topic_attributes(p["TopicArn"], p["AttributeName"], p.get("AttributeValue"),
+                                              caller=ctx.caller)
 
 
 async def list_topics(emulator, ctx, p):
@@ -32,11 +36,12 @@ async def list_topics(emulator, ctx, p):
 
 
 async def add_permission(emulator, ctx, p):
-    await _sns(emulator).add_permission(p["TopicArn"], p["Label"], p["AWSAccountId"], p["ActionName"])
+    await _sns(emulator).add_permission(p["TopicArn"], p["Label"], p["AWSAccountId"], p["ActionName"],
+                                        caller=ctx.caller)
 
 
 async def remove_permission(emulator, ctx, p):
-    await _sns(emulator).remove_permission(p["TopicArn"], p["Label"])
+    await _sns(emulator).remove_permission(p["TopicArn"], p["Label"], caller=ctx.caller)
 
 
 async def tag_resource(emulator, ctx, p):
@@ -67,7 +72,9 @@ async def subscribe(emulator, ctx, p):
 
 
 async def confirm_subscription(emulator, ctx, p):
-    arn = await _sns(emulator).confirm_subscription(p["TopicArn"], p["Token"], p.get("AuthenticateOnUnsubscribe"))
+    # The SubscribeURL link is visited unsigned, from anywhere: only a signed call's region is checked.
+    arn = await _sns(emulator).confirm_subscription(p["TopicArn"], p["Token"], p.get("AuthenticateOnUnsubscribe"),
+                                                    caller=ctx.caller if ctx.access_key else None)
     return {"SubscriptionArn": arn}
 
 
@@ -89,7 +96,7 @@ async def list_subscriptions(emulator, ctx, p):
 
 
 async def list_subscriptions_by_topic(emulator, ctx, p):
-    return await _sns(emulator).list_subscriptions_by_topic(p["TopicArn"], p.get("NextToken"))
+    return await _sns(emulator).list_subscriptions_by_topic(p["TopicArn"], p.get("NextToken"), caller=ctx.caller)
 
 
 async def publish(emulator, ctx, p):
@@ -97,11 +104,12 @@ async def publish(emulator, ctx, p):
         ctx.caller, topic_arn=p.get("TopicArn"), target_arn=p.get("TargetArn"), phone_number=p.get("PhoneNumber"),
         message=p.get("Message"), subject=p.get("Subject"), structure=p.get("MessageStructure"),
         attributes=p.get("MessageAttributes"), dedup_id=p.get("MessageDeduplicationId"),
-        group_id=p.get("MessageGroupId"))
+        group_id=p.get("MessageGroupId"), trace_header=ctx.headers.get(TRACE_HEADER))
 
 
 async def publish_batch(emulator, ctx, p):
-    return await _sns(emulator).publish_batch(ctx.caller, p["TopicArn"], p.get("PublishBatchRequestEntries") or [])
+    return await _sns(emulator).publish_batch(ctx.caller, p["TopicArn"], p.get("PublishBatchRequestEntries") or [],
+                                              trace_header=ctx.headers.get(TRACE_HEADER))
 
 
 # --- platform applications and endpoints ----------------------------------------------------------

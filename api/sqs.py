@@ -14,6 +14,9 @@ from .context import RequestContext
 if TYPE_CHECKING:
     from emulator.core import Emulator
 
+# The X-Ray trace header of a request: a message sent with it gets the AWSTraceHeader system attribute.
+TRACE_HEADER = "x-amzn-trace-id"
+
 
 async def create_queue(emulator: Emulator, ctx: RequestContext, p: dict) -> dict:
     return await emulator.sqs.create_queue(ctx.caller, queue_name=p["QueueName"], attributes=p.get("Attributes"),
@@ -72,11 +75,13 @@ async def send_message(emulator: Emulator, ctx: RequestContext, p: dict) -> dict
     return await emulator.sqs.send_message(
         ctx.caller, queue_url=p["QueueUrl"], message_body=p["MessageBody"], delay_seconds=p.get("DelaySeconds"),
         message_attributes=p.get("MessageAttributes"), message_system_attributes=p.get("MessageSystemAttributes"),
-        message_deduplication_id=p.get("MessageDeduplicationId"), message_group_id=p.get("MessageGroupId"))
+        message_deduplication_id=p.get("MessageDeduplicationId"), message_group_id=p.get("MessageGroupId"),
+        trace_header=ctx.headers.get(TRACE_HEADER))
 
 
 async def send_message_batch(emulator: Emulator, ctx: RequestContext, p: dict) -> dict:
-    return await emulator.sqs.send_message_batch(ctx.caller, queue_url=p["QueueUrl"], entries=p["Entries"])
+    return await emulator.sqs.send_message_batch(ctx.caller, queue_url=p["QueueUrl"], entries=p["Entries"],
+                                                 trace_header=ctx.headers.get(TRACE_HEADER))
 
 
 async def delete_message(emulator: Emulator, ctx: RequestContext, p: dict) -> None:

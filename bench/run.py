@@ -20,6 +20,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+import events_scenarios  # noqa: E402
 import load  # noqa: E402
 import report  # noqa: E402
 import servers as servers_mod  # noqa: E402
@@ -28,7 +29,7 @@ import sqs_scenarios  # noqa: E402
 from common import NotApplicable, short_error  # noqa: E402
 from harness import FULL, QUICK, Context, Results  # noqa: E402
 
-SCENARIOS = sqs_scenarios.SCENARIOS + sns_scenarios.SCENARIOS
+SCENARIOS = sqs_scenarios.SCENARIOS + sns_scenarios.SCENARIOS + events_scenarios.SCENARIOS
 
 
 def log(message: str) -> None:
@@ -134,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
 
     section = report.render(results, selected, order, profile, command, time.monotonic() - began)
+    if "sluice" in order and (events_targets := events_scenarios.targets(results)):
+        section += "\n\nTargets (EventBridge, issue 9):\n\n" + "\n".join(events_targets)
     print("\n" + section)
     (results_dir / f"{stamp}.md").write_text(section + "\n")
     (results_dir / f"{stamp}.json").write_text(json.dumps(

@@ -15,11 +15,14 @@ from storage.db import Store
 from .clock import Clock, FakeClock
 from .delivery import Delivery
 from .delivery.outbox import OutboxRunner
+from .dynamodb import DynamoDB
+from .events import Events
 from .scheduler import Scheduler
 from .services import SERVICES, Service
 from .settings import Settings
 from .sns import SnsService
 from .sqs import Sqs
+from .sts import Sts
 from .waiters import Waiters
 
 log = logging.getLogger("sluice")
@@ -28,6 +31,9 @@ log = logging.getLogger("sluice")
 class Emulator:
     sqs: Sqs
     sns: SnsService
+    dynamodb: DynamoDB
+    events: Events
+    sts: Sts
 
     def __init__(self, settings: Settings | None = None, *, clock: Clock | None = None):
         self.settings = settings or Settings()
@@ -44,6 +50,11 @@ class Emulator:
             self.services[name] = cls(self)
         self.sqs = self.services["sqs"]  # type: ignore[assignment]
         self.sns = self.services["sns"]  # type: ignore[assignment]
+        self.dynamodb = self.services["dynamodb"]  # type: ignore[assignment]
+        self.events = self.services["events"]  # type: ignore[assignment]
+        self.sts = self.services["sts"]  # type: ignore[assignment]
+        # Set when the process begins to stop: long polls answer at once (empty) instead of waiting.
+        self.stopping = False
 
     async def start(self) -> None:
         await self.store.open()

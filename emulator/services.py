@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from .dynamodb import DynamoDB
+from .events import Events
 from .sns import SnsService
 from .sqs import Sqs
+from .sts import Sts
 
 if TYPE_CHECKING:
     from .core import Emulator
@@ -30,4 +33,7 @@ class Service(Protocol):
 SERVICES: dict[str, type[Service]] = {
     "sqs": Sqs,
     "sns": SnsService,
+    "dynamodb": DynamoDB,
+    "events": Events,
+    "sts": Sts,
 }

@@ -32,7 +32,40 @@ class Settings(BaseSettings):
         None, description="Base URL written into SNS links (SigningCertURL, SubscribeURL); default: the request's Host.")
     sqs_delete_recently_rule: bool = Field(True, description="Refuse re-creating a queue name within 60 s of deleting it.")
     sqs_purge_rule: bool = Field(True, description="Refuse a second PurgeQueue within 60 s.")
+    services: str | None = Field(
+        None, description="Comma-separated services to serve (LocalStack's SERVICES); the others answer an error "
+                          "naming this setting. Default: all of them.")
+    sqs_endpoint_strategy: Literal["off", "standard", "domain", "path"] = Field(
+        "off", description="Form of queue URLs (LocalStack's SQS_ENDPOINT_STRATEGY); `off`: on the endpoint called.")
+    localstack_host: str | None = Field(
+        None, description="host[:port] written into `standard`/`domain` queue URLs (LocalStack's LOCALSTACK_HOST).")
+    init_dir: Path = Field(Path("/etc/localstack/init"),
+                           description="Directory of LocalStack-style init hooks (boot.d, start.d, ready.d, shutdown.d).")
+    cors_origins: str | None = Field(
+        None, description="Comma-separated origins browsers may call from (`*`: any); default: loopback origins.")
+    dynamodb_shard_rollover_ms: int = Field(
+        4 * 3600 * 1000, ge=0, description="Age at which a DynamoDB stream's open shard closes and a child shard "
+                                          "opens (AWS: about 4 hours); 0 turns rollover off.")
+    dynamodb_ttl_delay_ms: int = Field(
+        0, ge=0, description="How long after an item's TTL time the sweeper deletes it (AWS: within a few days).")
+    dynamodb_table_delay_ms: int = Field(
+        0, ge=0, description="How long DynamoDB tables, replicas, insights and Kinesis destinations stay CREATING/"
+                             "UPDATING/DELETING (ENABLING...) after a change; 0: ACTIVE at once.")
 
     @property
     def database_path(self) -> str:
         return ":memory:" if self.in_memory else str(Path(self.data_dir) / "sluice.db")
+
+    @property
+    def enabled_services(self) -> frozenset[str] | None:
+        """The services SERVICES names (None: every one). STS always answers: SDKs ask it who they are."""
+        if self.services is None or not self.services.strip():
+            return None
+        names = {ALIASES.get(n, n) for n in (part.strip().lower() for part in self.services.split(",")) if n}
+        if "dynamodb" in names:
+            names.add("dynamodbstreams")  # streams are part of the tables
+        return frozenset(names | {"sts"})
+
+
+# Names LocalStack users write in SERVICES for the services Sluice has.
+ALIASES = {"eventbridge": "events", "dynamodb-streams": "dynamodbstreams", "dynamodbstreams": "dynamodbstreams"}

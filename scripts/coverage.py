@@ -18,7 +18,7 @@ from api.protocol.models import SERVICES, operation_names  # noqa: E402
 
 START, END = "<!-- coverage:start -->", "<!-- coverage:end -->"
 TITLES = {"sqs": "SQS", "sns": "SNS", "events": "EventBridge", "dynamodb": "DynamoDB",
-          "dynamodbstreams": "DynamoDB Streams"}
+          "dynamodbstreams": "DynamoDB Streams", "sts": "STS"}
 
 
 def rows() -> list[tuple[str, int, int]]:

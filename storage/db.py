@@ -128,6 +128,14 @@ class Store:
                            "temp_store=MEMORY", "cache_size=-16000"):
                 dbapi_conn.execute(f"PRAGMA {pragma}")
 
+    def create_function(self, name: str, nargs: int, fn: Callable[..., Any]) -> None:
+        """An SQL function (for triggers) on the store's connection, whether or not it is open yet."""
+        @event.listens_for(self.engine, "connect")
+        def _register(dbapi_conn, _record):
+            dbapi_conn.create_function(name, nargs, fn)
+        if self._conn is not None:
+            cast(sqlite3.Connection, self._conn.connection.driver_connection).create_function(name, nargs, fn)
+
     async def _run(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
 

@@ -189,7 +189,22 @@ def _outbox_rows_to_deliveries(sql: sqlite3.Connection) -> None:
                     (json.dumps(_sns_delivery(kind, old)), old.get("topic_arn"), row_id))
 
 
-STEPS: list[Step] = [_to_1, _to_2]
+def _to_3(sql: sqlite3.Connection) -> None:
+    """Receive order as AWS serves it: ``sqs_messages.ready`` and ``visible_seq`` with their indexes,
+    and ``sqs_fifo_groups`` keyed by when each group's head became receivable.
+
+    A message table that has the columns already (a version-1 database: step 2 rebuilt it in the
+    current definition) is left alone. Old rows get NULL in both, which is always correct: a NULL
+    ``ready`` is marked by the next receive that finds the message visible, a NULL ``visible_seq``
+    reads as the message's ``seq``. ``sqs_fifo_groups`` is derived data, rebuilt from the messages at
+    every start: it is dropped here and created in its new shape by ``create_all``.
+    """
+    if table_exists(sql, "sqs_messages") and "ready" not in column_names(sql, "sqs_messages"):
+        rebuild_table(sql, sqs_messages)
+    sql.execute("DROP TABLE IF EXISTS sqs_fifo_groups")  # its index goes with it
+
+
+STEPS: list[Step] = [_to_1, _to_2, _to_3]
 if len(STEPS) != SCHEMA_VERSION:
     raise RuntimeError(f"{len(STEPS)} migration steps for schema version {SCHEMA_VERSION}: one step per version")
 

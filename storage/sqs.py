@@ -85,10 +85,15 @@ _DELETE_QUEUE = "DELETE FROM sqs_queues WHERE id = ?"
 _TOMBSTONE = "INSERT OR REPLACE INTO sqs_deleted_queues (account, region, name, deleted_at) VALUES (?, ?, ?, ?)"
 _DELETED_AT = "SELECT deleted_at FROM sqs_deleted_queues WHERE account = ? AND region = ? AND name = ?"
 _PURGE = ("DELETE FROM sqs_messages WHERE queue_id = ?",
-          "DELETE FROM sqs_fifo_groups WHERE queue_id = ?")
+          "DELETE FROM sqs_fifo_groups WHERE queue_id = ?",
+          "DELETE FROM sqs_dedup WHERE queue_id = ?")   # PurgeQueue also ends the deduplication window
 _PURGED_AT = "UPDATE sqs_queues SET purged_at = ? WHERE id = ?"
 _SET_RETENTION = "UPDATE sqs_messages SET expires_at = sent_at + ? WHERE queue_id = ?"
 _SET_DELAY = "UPDATE sqs_messages SET visible_at = sent_at + ? WHERE queue_id = ? AND receive_count = 0"
+_GROUPS_FOLLOW_HEADS = (
+    "UPDATE sqs_fifo_groups SET ready_at = COALESCE((SELECT m.visible_at FROM sqs_messages m "
+    "WHERE m.queue_id = sqs_fifo_groups.queue_id AND m.group_id = sqs_fifo_groups.group_id "
+    "AND m.seq = sqs_fifo_groups.head_seq), ready_at) WHERE queue_id = ?")
 _COUNTS = ("SELECT COALESCE(SUM(visible_at <= ?), 0), COALESCE(SUM(visible_at > ? AND receive_count > 0), 0), "
            "COALESCE(SUM(visible_at > ? AND receive_count = 0), 0) FROM sqs_messages "
            "WHERE queue_id = ? AND expires_at > ?")
@@ -137,8 +142,9 @@ def set_retention(uow: UnitOfWork, queue_id: int, retention_ms: int) -> None:
 
 
 def set_delay(uow: UnitOfWork, queue_id: int, delay_ms: int) -> None:
-    """A FIFO queue's new DelaySeconds applies to the messages not received yet."""
+    """A FIFO queue's new DelaySeconds applies to the messages not received yet (and so to group heads)."""
     uow.sql.execute(_SET_DELAY, (delay_ms, queue_id))
+    uow.sql.execute(_GROUPS_FOLLOW_HEADS, (queue_id,))
 
 
 def counts(uow: UnitOfWork, queue_id: int) -> tuple[int, int, int]:
@@ -152,70 +158,70 @@ def counts(uow: UnitOfWork, queue_id: int) -> tuple[int, int, int]:
 
 _INSERT = ("INSERT INTO sqs_messages (queue_id, message_id, body, attributes, md5_body, md5_attributes, system, "
            "md5_system, sender_id, sent_at, visible_at, expires_at, receive_count, group_id, dedup_id, seq, "
-           "dlq_source_arn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)")
+           "dlq_source_arn, ready) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)")
+# positions in an _INSERT row
+_QUEUE, _VISIBLE_AT, _GROUP, _SEQ = 0, 10, 12, 14
 
 
 def insert_messages(uow: UnitOfWork, rows: list[tuple]) -> None:
-    """Rows in ``_INSERT``'s parameter order."""
+    """Rows in ``_INSERT``'s parameter order (the last, ``ready``: 1 for a standard message receivable now)."""
     if len(rows) == 1:
         uow.sql.execute(_INSERT, rows[0])
     else:
         uow.sql.executemany(_INSERT, rows)
-    heads: dict[tuple, int] = {}
     for row in rows:
-        if row[14] is not None:  # FIFO: sequence numbers only grow, so only a new group gets a head
-            heads.setdefault((row[0], row[12]), row[14])
-    for (queue_id, group_id), seq in heads.items():
-        _note_group(uow, queue_id, group_id, seq)
+        if row[_SEQ] is not None:  # FIFO: sequence numbers only grow, so only a new group gets a head
+            _note_group(uow, row[_QUEUE], row[_GROUP], row[_SEQ], row[_VISIBLE_AT])
 
 
-# --- FIFO group heads -------------------------------------------------------------------------
+# --- FIFO group heads (see schema/sqs.py, sqs_fifo_groups) ------------------------------------------
 
-_NOTE_GROUP = "INSERT INTO sqs_fifo_groups (queue_id, group_id, head_seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
-_GROUP_HEAD = "SELECT MIN(seq) FROM sqs_messages WHERE queue_id = ? AND group_id = ? AND seq IS NOT NULL"
+_NOTE_GROUP = ("INSERT INTO sqs_fifo_groups (queue_id, group_id, head_seq, ready_at, ready_seq) "
+               "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+_GROUP_HEAD = ("SELECT seq, visible_at, COALESCE(visible_seq, seq) FROM sqs_messages "
+               "WHERE queue_id = ? AND group_id = ? AND seq IS NOT NULL ORDER BY seq LIMIT 1")
+_PUT_GROUP = ("INSERT INTO sqs_fifo_groups (queue_id, group_id, head_seq, ready_at, ready_seq) VALUES (?, ?, ?, ?, ?) "
+              "ON CONFLICT (queue_id, group_id) DO UPDATE SET head_seq = excluded.head_seq, "
+              "ready_at = excluded.ready_at, ready_seq = excluded.ready_seq")
 _DELETE_GROUP = "DELETE FROM sqs_fifo_groups WHERE queue_id = ? AND group_id = ?"
-_UPDATE_GROUP = "UPDATE sqs_fifo_groups SET head_seq = ? WHERE queue_id = ? AND group_id = ?"
-_REFRESH_ALL_GROUPS = (
-    "UPDATE sqs_fifo_groups SET head_seq = COALESCE((SELECT MIN(m.seq) FROM sqs_messages m WHERE "
-    "m.queue_id = sqs_fifo_groups.queue_id AND m.group_id = sqs_fifo_groups.group_id AND m.seq IS NOT NULL), -1)",
-    "DELETE FROM sqs_fifo_groups WHERE head_seq = -1")
 _REBUILD_GROUPS = (
-    # the index for a database written before it was in the schema (the schema has it since)
-    "CREATE INDEX IF NOT EXISTS ix_sqs_messages_fifo_group ON sqs_messages (queue_id, group_id, seq) "
-    "WHERE seq IS NOT NULL",
     "DELETE FROM sqs_fifo_groups",
-    "INSERT INTO sqs_fifo_groups (queue_id, group_id, head_seq) SELECT queue_id, group_id, MIN(seq) "
+    # SQLite takes the bare columns of a MIN() aggregate from the row holding the minimum: the head.
+    "INSERT INTO sqs_fifo_groups (queue_id, group_id, head_seq, ready_at, ready_seq) "
+    "SELECT queue_id, group_id, MIN(seq), visible_at, COALESCE(visible_seq, seq) "
     "FROM sqs_messages WHERE seq IS NOT NULL GROUP BY queue_id, group_id")
 
 
-def _note_group(uow: UnitOfWork, queue_id: int, group_id: str, seq: int) -> None:
-    """A FIFO message was added with sequence number ``seq`` (the highest yet)."""
-    uow.sql.execute(_NOTE_GROUP, (queue_id, group_id, seq))
+def _note_group(uow: UnitOfWork, queue_id: int, group_id: str, seq: int, visible_at: int) -> None:
+    """A FIFO message was added with sequence number ``seq`` (the highest yet): the head of a new group."""
+    uow.sql.execute(_NOTE_GROUP, (queue_id, group_id, seq, visible_at, seq))
 
 
-def _refresh_group(uow: UnitOfWork, queue_id: int, group_id: str) -> None:
-    """A FIFO message of the group left: its head may be the next message now, or the group gone."""
-    head = scalar(uow, _GROUP_HEAD, (queue_id, group_id))
+def refresh_group(uow: UnitOfWork, queue_id: int, group_id: str) -> None:
+    """Copy the group's head again: after its head left, or the head's visibility changed."""
+    head = uow.sql.execute(_GROUP_HEAD, (queue_id, group_id)).fetchone()
     if head is None:
         uow.sql.execute(_DELETE_GROUP, (queue_id, group_id))
     else:
-        uow.sql.execute(_UPDATE_GROUP, (head, queue_id, group_id))
+        uow.sql.execute(_PUT_GROUP, (queue_id, group_id, *head))
 
 
 def rebuild_fifo_groups(uow: UnitOfWork) -> None:
-    """Derive the group heads from the messages (at start: also for a database written before them)."""
+    """Derive the group heads from the messages (at start)."""
     for statement in _REBUILD_GROUPS:
         uow.sql.execute(statement)
 
 
-_FIND_DUPLICATE = ("SELECT message_id, seq FROM sqs_dedup WHERE queue_id = ? AND scope = ? AND dedup_id = ? "
-                   "AND expires_at > ?")
+_FIND_DUPLICATE = ("SELECT message_id, seq FROM sqs_dedup WHERE queue_id = ? AND scope IN ('', ?) AND dedup_id = ? "
+                   "AND expires_at > ? LIMIT 1")
 _REMEMBER_DEDUP = ("INSERT OR REPLACE INTO sqs_dedup (queue_id, scope, dedup_id, message_id, seq, expires_at) "
                    "VALUES (?, ?, ?, ?, ?, ?)")
 
 
-def find_duplicate(uow: UnitOfWork, queue_id: int, scope: str, dedup_id: str) -> tuple[str, int] | None:
-    row = uow.sql.execute(_FIND_DUPLICATE, (queue_id, scope, dedup_id, uow.now)).fetchone()
+def find_duplicate(uow: UnitOfWork, queue_id: int, group_id: str, dedup_id: str) -> tuple[str, int] | None:
+    """The message a FIFO send of ``dedup_id`` in ``group_id`` duplicates: one remembered for the whole
+    queue, or for that group. Each id keeps the scope the queue had when it was sent."""
+    row = uow.sql.execute(_FIND_DUPLICATE, (queue_id, group_id, dedup_id, uow.now)).fetchone()
     return (row[0], row[1]) if row else None
 
 
@@ -227,42 +233,52 @@ def remember_dedup(uow: UnitOfWork, queue_id: int, scope: str, dedup_id: str, me
 # --- receiving --------------------------------------------------------------------------------
 
 _RECEIVED = ("UPDATE sqs_messages SET visible_at = ?, receive_count = receive_count + 1, received_at = ?, "
-             "first_receive_at = COALESCE(first_receive_at, ?) WHERE id IN ")
-_RECEIVE_VISIBLE = (_RECEIVED + "(SELECT id FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? "
-                    f"AND expires_at > ? ORDER BY visible_at LIMIT ?) RETURNING {MESSAGE_COLUMNS}")
-_CANDIDATES = "SELECT id, receive_count FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? AND expires_at > ?"
-_INFLIGHT_GROUPS = ("SELECT DISTINCT group_id FROM sqs_messages WHERE queue_id = ? AND visible_at > ? "
-                    "AND receive_count > 0 AND expires_at > ? AND seq IS NOT NULL")
-_FIFO_GROUPS = "SELECT group_id FROM sqs_fifo_groups WHERE queue_id = ? ORDER BY head_seq"
+             "first_receive_at = COALESCE(first_receive_at, ?), ready = NULL, "
+             "visible_seq = CASE WHEN seq IS NULL THEN NULL ELSE ? END WHERE id IN ")
+# INDEXED BY: the partial indexes are what keeps these statements' cost to the rows they return;
+# without statistics the planner may prefer the wider ix_sqs_messages_visible.
+_PROMOTE = ("UPDATE sqs_messages INDEXED BY ix_sqs_messages_waiting SET ready = 1 WHERE queue_id = ? "
+            "AND ready IS NULL AND seq IS NULL AND visible_at <= ?")
+_READY = ("FROM sqs_messages INDEXED BY ix_sqs_messages_ready WHERE queue_id = ? AND ready = 1 AND seq IS NULL "
+          "AND expires_at > ?")
+_RECEIVE_VISIBLE = (_RECEIVED + f"(SELECT id {_READY} ORDER BY id LIMIT ?) RETURNING {MESSAGE_COLUMNS}")
+_CANDIDATES = f"SELECT id, receive_count {_READY} ORDER BY id LIMIT ?"
+_ANY_READY = f"SELECT 1 {_READY} LIMIT 1"
+_FIFO_READY_GROUPS = ("SELECT group_id FROM sqs_fifo_groups INDEXED BY ix_sqs_fifo_groups_ready "
+                      "WHERE queue_id = ? AND ready_at <= ? ORDER BY ready_at, ready_seq")
 _FIFO_GROUP_MESSAGES = ("SELECT id, seq, visible_at, receive_count FROM sqs_messages WHERE queue_id = ? "
                         "AND group_id = ? AND seq IS NOT NULL AND expires_at > ? ORDER BY seq")
-_ANY_VISIBLE = "SELECT 1 FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? AND expires_at > ? LIMIT 1"
 _NEXT_VISIBLE = "SELECT MIN(visible_at) FROM sqs_messages WHERE queue_id = ? AND visible_at > ?"
+_FIFO_NEXT_READY = "SELECT MIN(ready_at) FROM sqs_fifo_groups WHERE queue_id = ? AND ready_at > ?"
+
+
+def mark_ready(uow: UnitOfWork, queue_id: int) -> None:
+    """Standard queue: mark the messages that became receivable since they were last looked at."""
+    uow.sql.execute(_PROMOTE, (queue_id, uow.now))
 
 
 def receive_visible(uow: UnitOfWork, queue_id: int, visible_at: int, limit: int) -> list[MessageRow]:
-    """Standard queue without redrive: take up to ``limit`` receivable messages in one statement."""
+    """Standard queue without redrive: take the ``limit`` oldest receivable messages (after ``mark_ready``),
+    in send order."""
     now = uow.now
-    return _messages(uow.sql.execute(_RECEIVE_VISIBLE, (visible_at, now, now, queue_id, now, now, limit)))
+    rows = _messages(uow.sql.execute(_RECEIVE_VISIBLE, (visible_at, now, now, None, queue_id, now, limit)))
+    rows.sort(key=lambda r: r.id)
+    return rows
 
 
-def visible_candidates(uow: UnitOfWork, queue_id: int, limit: int,
-                       exclude: Sequence[int] = ()) -> list[tuple[int, int]]:
-    """(id, receive_count) of receivable messages, oldest visibility first, except the ``exclude`` rows."""
-    now = uow.now
-    sql = _CANDIDATES + (f" AND id NOT IN ({_marks(len(exclude))})" if exclude else "") + " ORDER BY visible_at LIMIT ?"
-    return uow.sql.execute(sql, (queue_id, now, now, *exclude, limit)).fetchall()
+def visible_candidates(uow: UnitOfWork, queue_id: int, limit: int) -> list[tuple[int, int]]:
+    """Standard queue (after ``mark_ready``): (id, receive_count) of the oldest receivable messages."""
+    return uow.sql.execute(_CANDIDATES, (queue_id, uow.now, limit)).fetchall()
 
 
-def fifo_inflight_groups(uow: UnitOfWork, queue_id: int) -> set[str]:
-    """Groups with a message in flight (their messages cannot be received now)."""
-    now = uow.now
-    return {row[0] for row in uow.sql.execute(_INFLIGHT_GROUPS, (queue_id, now, now))}
+def any_ready(uow: UnitOfWork, queue_id: int) -> bool:
+    """Standard queue (after ``mark_ready``): is any message receivable?"""
+    return uow.sql.execute(_ANY_READY, (queue_id, uow.now)).fetchone() is not None
 
 
-def fifo_groups(uow: UnitOfWork, queue_id: int) -> sqlite3.Cursor:
-    """(group_id,) of the queue's groups, by the sequence number of their first message (a cursor)."""
-    return uow.sql.execute(_FIFO_GROUPS, (queue_id,))
+def fifo_ready_groups(uow: UnitOfWork, queue_id: int) -> sqlite3.Cursor:
+    """(group_id,) of the groups whose head is receivable, in the order FIFO serves them (a cursor)."""
+    return uow.sql.execute(_FIFO_READY_GROUPS, (queue_id, uow.now))
 
 
 def fifo_group_messages(uow: UnitOfWork, queue_id: int, group_id: str) -> sqlite3.Cursor:
@@ -270,19 +286,20 @@ def fifo_group_messages(uow: UnitOfWork, queue_id: int, group_id: str) -> sqlite
     return uow.sql.execute(_FIFO_GROUP_MESSAGES, (queue_id, group_id, uow.now))
 
 
-def any_visible(uow: UnitOfWork, queue_id: int) -> bool:
-    now = uow.now
-    return uow.sql.execute(_ANY_VISIBLE, (queue_id, now, now)).fetchone() is not None
+def mark_received(uow: UnitOfWork, ids: list[int], visible_at: int, visible_seq: int | None = None) -> list[MessageRow]:
+    """Receive the rows ``ids`` (in flight until ``visible_at``); returned in ``ids``' order.
 
-
-def mark_received(uow: UnitOfWork, ids: list[int], visible_at: int) -> list[MessageRow]:
+    ``visible_seq``: for FIFO messages, the order of this receive (their group is refreshed by the caller).
+    """
     now = uow.now
     sql = f"{_RECEIVED}({_marks(len(ids))}) RETURNING {MESSAGE_COLUMNS}"
-    return _messages(uow.sql.execute(sql, (visible_at, now, now, *ids)))
+    rows = {row.id: row for row in _messages(uow.sql.execute(sql, (visible_at, now, now, visible_seq, *ids)))}
+    return [rows[i] for i in ids if i in rows]
 
 
-def next_visible_at(uow: UnitOfWork, queue_id: int) -> int | None:
-    return scalar(uow, _NEXT_VISIBLE, (queue_id, uow.now))
+def next_visible_at(uow: UnitOfWork, queue_id: int, fifo: bool = False) -> int | None:
+    """When something in the queue next becomes receivable (for FIFO: a group's head)."""
+    return scalar(uow, _FIFO_NEXT_READY if fifo else _NEXT_VISIBLE, (queue_id, uow.now))
 
 
 _MOVE_COPY = (
@@ -308,9 +325,9 @@ def move_message(uow: UnitOfWork, row_id: int, target_queue_id: int, *, expires_
     gone = rows[0] if rows else None
     if gone is not None and gone[1] is not None:
         if seq is not None:
-            _note_group(uow, target_queue_id, gone[1], seq)
+            _note_group(uow, target_queue_id, gone[1], seq, visible_at)
         if gone[2] is not None:
-            _refresh_group(uow, gone[0], gone[1])
+            refresh_group(uow, gone[0], gone[1])
 
 
 _GET_ATTEMPT = "SELECT messages FROM sqs_receive_attempts WHERE queue_id = ? AND attempt_id = ? AND expires_at > ?"
@@ -337,7 +354,9 @@ def rows_by_id(uow: UnitOfWork, queue_id: int, ids: list[int]) -> list[MessageRo
 _MESSAGE_STATE = ("SELECT visible_at, receive_count, received_at, expires_at FROM sqs_messages "
                   "WHERE id = ? AND queue_id = ? AND message_id = ?")
 _DELETE_MESSAGE = "DELETE FROM sqs_messages WHERE id = ? AND queue_id = ? AND message_id = ? RETURNING group_id, seq"
-_SET_VISIBLE_AT = "UPDATE sqs_messages SET visible_at = ? WHERE id = ?"
+_SET_VISIBLE_AT = ("UPDATE sqs_messages SET visible_at = ?, ready = NULL, "
+                   "visible_seq = CASE WHEN seq IS NULL THEN NULL ELSE ? END WHERE id = ? "
+                   "RETURNING queue_id, group_id, seq")
 
 
 def message_state(uow: UnitOfWork, queue_id: int, row_id: int, message_id: str) -> MessageState | None:
@@ -348,12 +367,15 @@ def message_state(uow: UnitOfWork, queue_id: int, row_id: int, message_id: str) 
 def delete_message(uow: UnitOfWork, queue_id: int, row_id: int, message_id: str) -> int:
     gone = uow.sql.execute(_DELETE_MESSAGE, (row_id, queue_id, message_id)).fetchall()
     if gone and gone[0][1] is not None:
-        _refresh_group(uow, queue_id, gone[0][0])
+        refresh_group(uow, queue_id, gone[0][0])
     return len(gone)
 
 
-def set_visible_at(uow: UnitOfWork, row_id: int, visible_at: int) -> None:
-    uow.sql.execute(_SET_VISIBLE_AT, (visible_at, row_id))
+def set_visible_at(uow: UnitOfWork, row_id: int, visible_at: int, visible_seq: int) -> None:
+    """A new visibility timeout for one message (``visible_seq``: the order of this change, for FIFO)."""
+    rows = uow.sql.execute(_SET_VISIBLE_AT, (visible_at, visible_seq, row_id)).fetchall()
+    if rows and rows[0][2] is not None:
+        refresh_group(uow, rows[0][0], rows[0][1])
 
 
 # --- retention --------------------------------------------------------------------------------
@@ -361,7 +383,7 @@ def set_visible_at(uow: UnitOfWork, row_id: int, visible_at: int) -> None:
 _EXPIRIES = ("SELECT MIN(expires_at) FROM sqs_messages", "SELECT MIN(expires_at) FROM sqs_dedup",
              "SELECT MIN(expires_at) FROM sqs_receive_attempts",
              "SELECT MIN(deleted_at) + 60000 FROM sqs_deleted_queues")
-_DELETE_EXPIRED_MESSAGES = "DELETE FROM sqs_messages WHERE expires_at <= ?"
+_DELETE_EXPIRED_MESSAGES = "DELETE FROM sqs_messages WHERE expires_at <= ? RETURNING queue_id, group_id, seq"
 _DELETE_EXPIRED = ("DELETE FROM sqs_dedup WHERE expires_at <= ?",
                    "DELETE FROM sqs_receive_attempts WHERE expires_at <= ?",
                    "DELETE FROM sqs_deleted_queues WHERE deleted_at + 60000 <= ?")
@@ -376,19 +398,19 @@ def next_expiry(uow: UnitOfWork) -> int | None:
 def delete_expired(uow: UnitOfWork) -> int:
     now = uow.now
     sql = uow.sql
-    removed = sql.execute(_DELETE_EXPIRED_MESSAGES, (now,)).rowcount
-    if removed:
-        for statement in _REFRESH_ALL_GROUPS:
-            sql.execute(statement)
+    gone = sql.execute(_DELETE_EXPIRED_MESSAGES, (now,)).fetchall()
+    for queue_id, group_id in {(q, g) for q, g, seq in gone if seq is not None}:
+        refresh_group(uow, queue_id, group_id)
     for statement in _DELETE_EXPIRED:
         sql.execute(statement, (now,))
-    return removed
+    return len(gone)
 
 
 # --- peeking ----------------------------------------------------------------------------------
 
 _ALL_MESSAGES = f"SELECT {MESSAGE_COLUMNS} FROM sqs_messages WHERE queue_id = ? AND expires_at > ? ORDER BY id"
-_MAX_SEQ = ("SELECT MAX(seq) FROM sqs_messages", "SELECT MAX(seq) FROM sqs_dedup")
+_MAX_SEQ = ("SELECT MAX(seq) FROM sqs_messages", "SELECT MAX(visible_seq) FROM sqs_messages",
+            "SELECT MAX(seq) FROM sqs_dedup")
 
 
 def all_messages(uow: UnitOfWork, queue_id: int) -> list[MessageRow]:

@@ -67,10 +67,12 @@ def _walk_finite(value):
 
 
 def serialize_error(error: AwsError, *, prefix: str | None, json_version: str,
-                    query_error: tuple[str, int] | None) -> tuple[int, dict[str, str], bytes]:
+                    query_error: tuple[str, int] | None,
+                    error_type: str | None = None) -> tuple[int, dict[str, str], bytes]:
     """(status, headers, body) for an error.
 
-    ``prefix`` is the ``__type`` namespace (``com.amazonaws.sqs``) for services that send one.
+    ``prefix`` is the ``__type`` namespace (``com.amazonaws.sqs``) for services that send one;
+    ``error_type`` the whole ``__type`` when the service names the error itself (SQS's unmodeled errors).
     ``query_error`` is (legacy code, status) for awsQueryCompatible services (SQS): SDKs read the
     legacy code from the ``x-amzn-query-error`` header.
     """
@@ -79,6 +81,6 @@ def serialize_error(error: AwsError, *, prefix: str | None, json_version: str,
     if query_error is not None:
         legacy, status = query_error
         headers["x-amzn-query-error"] = f"{legacy};{'Sender' if error.sender_fault else 'Receiver'}"
-    body = {"__type": f"{prefix}#{error.code}" if prefix else error.code, "message": error.message}
+    body = {"__type": error_type or (f"{prefix}#{error.code}" if prefix else error.code), "message": error.message}
     body.update(error.fields)
     return status, headers, serialize_result(body)

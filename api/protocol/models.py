@@ -14,7 +14,8 @@ from functools import cache, lru_cache
 import botocore.loaders
 from botocore.model import ServiceModel
 
-SERVICES = ("sqs", "sns", "events", "dynamodb", "dynamodbstreams")
+SERVICES = ("sqs", "sns", "events", "dynamodb", "dynamodbstreams", "sts")
+QUERY_SERVICES = ("sqs", "sns", "sts")  # the services (also) spoken over the query protocol
 
 
 @lru_cache(maxsize=1)
@@ -79,6 +80,7 @@ _SQS_QUERY_MEMBER_NAMES = {
     ("SendMessageRequest", "MessageAttributes"): "MessageAttribute",
     ("SendMessageRequest", "MessageSystemAttributes"): "MessageSystemAttribute",
     ("SetQueueAttributesRequest", "Attributes"): "Attribute",
+    ("TagQueueRequest", "Tags"): "Tag",
     ("ReceiveMessageRequest", "MessageSystemAttributeNames"): "MessageSystemAttributeName",
 }
 # Legacy query error codes and statuses (JSON clients read them from x-amzn-query-error).
@@ -107,6 +109,28 @@ SQS_QUERY_ERRORS = {
     "RequestThrottled": ("RequestThrottled", 403),
 }
 SQS_QUERY_NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/"
+# The JSON protocol's __type of the SQS errors the model does not define: AWS answers them from its
+# generic service framework (Coral), as AWS's own answers show: ``{"__type":
+# "com.amazon.coral.service#InvalidParameterValueException", ...}`` with ``x-amzn-query-error:
+# InvalidParameterValue;Sender``. Errors the model defines are ``com.amazonaws.sqs#<shape name>``.
+_CORAL = "com.amazon.coral.service#"
+SQS_JSON_ERROR_TYPES = {
+    "InvalidParameterValue": _CORAL + "InvalidParameterValueException",
+    "MissingParameter": _CORAL + "MissingRequiredParameterException",
+    "InvalidParameterCombination": _CORAL + "InvalidParameterCombinationException",
+    "InvalidAction": _CORAL + "UnknownOperationException",
+    "UnknownOperationException": _CORAL + "UnknownOperationException",
+    "SerializationException": _CORAL + "SerializationException",
+    "AccessDenied": _CORAL + "AccessDeniedException",
+    "InternalFailure": _CORAL + "InternalFailure",
+    "NotImplemented": _CORAL + "NotImplemented",
+    "RequestEntityTooLarge": _CORAL + "RequestEntityTooLargeException",
+}
+# Messages the query protocol words differently from the JSON one.
+_SQS_QUERY_MESSAGES = {
+    ("QueueDoesNotExist", "The specified queue does not exist."):
+        "The specified queue does not exist for this wsdl version.",
+}
 
 
 @lru_cache(maxsize=1)
@@ -162,14 +186,28 @@ def _query_errors(model_name: str) -> dict[str, tuple[str, int | None]]:
 def query_error(service: str, code: str, status: int) -> tuple[str, int]:
     """The code and HTTP status an error carries on the query protocol.
 
-    SNS sends its modeled wire codes (``NotFoundException`` -> ``NotFound``, 404); SQS sends its
+    SNS and STS send its modeled wire codes (``NotFoundException`` -> ``NotFound``, 404); SQS sends its
     legacy codes (``QueueDoesNotExist`` -> ``AWS.SimpleQueueService.NonExistentQueue``), also in the
     ``x-amzn-query-error`` header of its JSON protocol. The model's status wins over the error's.
     """
-    if service not in ("sqs", "sns"):
+    if service not in QUERY_SERVICES:
         return code, status
+    if service == "sts" and code == "ValidationException":
+        return "ValidationError", 400  # STS reports a malformed input as ValidationError, as SNS does
     wire, modeled = _query_errors("sqs-query" if service == "sqs" else service).get(code, (code, None))
     return wire, modeled or status
+
+
+def sqs_json_error_type(code: str) -> str:
+    """The ``__type`` of an SQS error on the JSON protocol (see ``SQS_JSON_ERROR_TYPES``)."""
+    return SQS_JSON_ERROR_TYPES.get(code) or f"com.amazonaws.sqs#{code}"
+
+
+def query_error_message(service: str | None, code: str, message: str) -> str:
+    """The message an error carries on the query protocol (SQS words a few differently)."""
+    if service == "sqs":
+        return _SQS_QUERY_MESSAGES.get((code, message), message)
+    return message
 
 
 def operation_names(service: str) -> list[str]:

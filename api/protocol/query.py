@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from datetime import UTC, datetime
 
@@ -206,18 +207,105 @@ def serialize_result(operation: OperationModel, result: dict | None, request_id:
     shape = operation.output_shape
     if shape is not None:
         wrapper = shape.serialization.get("resultWrapper", f"{name}Result")
-        out.append(f"<{wrapper}>")
+        start = len(out)
         _write_members(out, result or {}, shape)
-        out.append(f"</{wrapper}>")
+        if len(out) == start:
+            out.append(f"<{wrapper}/>")  # an empty result, as AWS writes it (<ReceiveMessageResult/>)
+        else:
+            out.insert(start, f"<{wrapper}>")
+            out.append(f"</{wrapper}>")
     out.append(f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{name}Response>")
     return "".join(out).encode("utf-8")
 
 
-def serialize_error(error: AwsError, *, code: str, status: int, namespace: str,
-                    request_id: str) -> tuple[int, dict[str, str], bytes]:
+# --- the JSON form of a query response (Accept: application/json) ------------------------------------
+
+def serialize_result_json(operation: OperationModel, result: dict | None, request_id: str) -> bytes:
+    """What AWS answers a query request that accepts JSON: ``{"<Op>Response": {"<Op>Result": {...},
+    "ResponseMetadata": {"RequestId": ...}}}``, keys in alphabetical order, every member of the output
+    present (``null`` when absent), lists as JSON arrays under their member name with a lower-case
+    first letter, as AWS answers ReceiveMessage (``"messages": null``) and SendMessage
+    (``"MD5OfMessageAttributes": null, ..., "SequenceNumber": null``)."""
+    name = operation.name
+    body: dict = {"ResponseMetadata": {"RequestId": request_id}}
+    shape = operation.output_shape
+    if shape is not None:
+        body[shape.serialization.get("resultWrapper", f"{name}Result")] = _json_structure(result or {}, shape)
+    return json.dumps({f"{name}Response": body}, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def _json_structure(value: dict, shape: Shape) -> dict:
+    out = {}
+    for name, member in shape.members.items():
+        key = name[:1].lower() + name[1:] if member.type_name == "list" else name
+        out[key] = None if value.get(name) is None else _json_value(value[name], member)
+    return out
+
+
+def _json_value(value, shape: Shape):
+    kind = shape.type_name
+    if kind == "structure":
+        return _json_structure(value, shape)
+    if kind == "list":
+        return [_json_value(v, shape.member) for v in value]
+    if kind == "map":
+        return {k: _json_value(v, shape.value) for k, v in value.items()}
+    if kind == "blob":
+        return base64.b64encode(value if isinstance(value, bytes) else str(value).encode()).decode()
+    if kind == "timestamp":
+        return _text(value, shape)
+    return value
+
+
+def accepts_json(headers: dict[str, str]) -> bool:
+    return "application/json" in headers.get("accept", "")
+
+
+# --- errors -----------------------------------------------------------------------------------------
+
+class SqsUnknownOperation(AwsError):
+    """A GET of a queue URL without an Action. AWS answers 404 with a bare ``<UnknownOperationException/>``
+    document (XML whatever the request accepts)."""
+
+    code = "UnknownOperationException"
+    status = 404
+    bare = True
+
+
+_SQS_QUEUE_LESS = frozenset(("CreateQueue", "GetQueueUrl", "ListQueues", "StartMessageMoveTask",
+                             "ListMessageMoveTasks", "CancelMessageMoveTask"))
+_QUEUE_PATH = re.compile(r"^/(?:queue/[^/]+/)?\d{12}/[^/]+/?$|^/queue/[^/]+/?$")
+
+
+def sqs_queue_path_error(method: str, path: str, form: dict[str, str], signing_service: str | None,
+                         sqs_operations: frozenset[str]) -> AwsError | None:
+    """The error AWS answers an SQS query request sent to a queue URL that names no queue action:
+    a GET with no Action (404 ``UnknownOperationException``); an action SQS does not have, or one
+    that takes no queue (CreateQueue, ListQueues, ...): ``InvalidAction`` "The action X is not valid
+    for this endpoint.". None for any other request."""
+    if signing_service not in (None, "sqs") or not _QUEUE_PATH.match(path):
+        return None
+    if form.get("Version") not in (None, "2012-11-05"):
+        return None  # another query service's request (SNS, STS) posted to some path
+    action = form.get("Action")
+    if not action:
+        return SqsUnknownOperation("") if method == "GET" else None
+    if action not in sqs_operations or action in _SQS_QUEUE_LESS:
+        return AwsError(f"The action {action} is not valid for this endpoint.", code="InvalidAction")
+    return None
+
+
+def serialize_error(error: AwsError, *, code: str, status: int, namespace: str, request_id: str,
+                    message: str | None = None, detail: bool = True) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) of a query error. ``message`` replaces the error's own (a service's
+    query wording); ``detail``: whether the error has the empty ``<Detail/>`` element (SQS's do,
+    SNS's do not)."""
+    if getattr(error, "bare", False):
+        return status, {"Content-Type": "text/xml"}, f"<{code}/>".encode()
     kind = "Sender" if error.sender_fault else "Receiver"
-    message = str(error.message).translate(_ESCAPES)
+    text = str(error.message if message is None else message).translate(_ESCAPES)
     body = (f'<?xml version="1.0"?>\n<ErrorResponse xmlns="{namespace}"><Error><Type>{kind}</Type>'
-            f"<Code>{code.translate(_ESCAPES)}</Code><Message>{message}</Message><Detail/></Error>"
-            f"<RequestId>{request_id}</RequestId></ErrorResponse>")
+            f"<Code>{code.translate(_ESCAPES)}</Code><Message>{text}</Message>{'<Detail/>' if detail else ''}"
+            f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>")
     return status, {"Content-Type": "text/xml"}, body.encode("utf-8")

@@ -33,6 +33,8 @@ def eventbridge_error_code(outcome: Outcome | None, error: str) -> str:
     target's own error in ERROR_MESSAGE."""
     if outcome is None:
         return "INTERNAL_ERROR"
+    if outcome.code and outcome.code.isupper() and "_" in outcome.code:
+        return outcome.code          # already EventBridge's own code (THIRD_ACCOUNT_HOP_DETECTED)
     if outcome.failure == "missing":
         return "NO_RESOURCE"
     if outcome.failure == "permission":
@@ -69,9 +71,13 @@ def write(emulator: Emulator, uow: UnitOfWork, dead_letter: DeadLetter, message:
     """Put the message in the DLQ, in this transaction; None on success, else why it could not."""
     attributes = attributes_for(dead_letter, message, retry, outcome, error, attempts)
     try:
+        # FIFO ids only to a FIFO DLQ: a standard DLQ of a FIFO target (EventBridge's are always standard)
+        # refuses them.
+        fifo = dead_letter.arn.endswith(".fifo")
         with uow.savepoint("dead_letter"):
             emulator.sqs.deliver(uow, dead_letter.arn, message.body, message_attributes=attributes or None,
-                                 group_id=message.group_id, dedup_id=message.dedup_id, source_arn=message.source_arn)
+                                 group_id=message.group_id if fifo else None,
+                                 dedup_id=message.dedup_id if fifo else None, source_arn=message.source_arn)
     except AwsError as exc:
         return f"{exc.code}: {exc.message}"
     return None

@@ -94,9 +94,10 @@ class Delivery:
                                      source_arn=message.source_arn)
 
     def reject(self, uow: UnitOfWork, message: Message, target: Target, error: str, *,
-               dead_letter: DeadLetter | None = None) -> None:
-        """A delivery that fails before any attempt (a client-side error AWS never retries): DLQ or dropped."""
-        outcome = Outcome(False, error, retryable=False, failure="client")
+               dead_letter: DeadLetter | None = None, code: str | None = None) -> None:
+        """A delivery that fails before any attempt (a client-side error AWS never retries): DLQ or dropped.
+        ``code``: the error code the DLQ message carries, when the service names one (THIRD_ACCOUNT_HOP_DETECTED)."""
+        outcome = Outcome(False, error, retryable=False, failure="client", code=code)
         status = self._dead_letter(uow, message, NO_RETRY, dead_letter, outcome, error, 1)
         self._log(uow, message, target, 1, status, error)
 

@@ -41,6 +41,11 @@ class Dialect:
     nested_ignore_case: bool = True  # {"prefix": {"equals-ignore-case": ...}} and the suffix form
     anything_but_lists: bool = True  # {"anything-but": {"prefix": [...]}}; without, the operand is one string
     anything_but_prefix_type_error: str = "prefix/suffix match pattern must be a string"
+    numeric_decimals: int | None = None  # numbers are compared rounded to this many decimals (None: exactly)
+
+    @property
+    def quantize(self):
+        return ops.quantizer(self.numeric_decimals) if self.numeric_decimals is not None else None
 
 
 EVENTBRIDGE = Dialect("EventBridge", numeric_limit=5e9)
@@ -50,12 +55,13 @@ class Field:
     """The OR of every matcher a pattern lists for one path, compiled into ``check(fields) -> bool``."""
 
     __slots__ = ("path", "strings", "numbers", "consts", "preds", "exists_true", "exists_false", "pred",
-                 "check", "strings_only")
+                 "check", "strings_only", "quantize")
 
     def __init__(self, path: str):
         self.path = path
         self.strings: frozenset[Any] = frozenset()   # set by _field, before finish()
-        self.numbers: frozenset[Any] = frozenset()
+        self.numbers: frozenset[Any] = frozenset()   # quantized when ``quantize`` is set
+        self.quantize = None
         self.consts: list = []
         self.preds: list = []
         self.exists_true = self.exists_false = False
@@ -63,7 +69,10 @@ class Field:
     def finish(self) -> Field:
         strings, numbers = self.strings, self.numbers
         parts = list(self.preds)
-        if numbers:
+        quantize = self.quantize
+        if numbers and quantize is not None:
+            parts.insert(0, lambda v: is_number(v) and quantize(v) in numbers)
+        elif numbers:
             parts.insert(0, lambda v: type(v) is not bool and v in numbers)
         for c in self.consts:
             parts.insert(0, lambda v, c=c: v is c)
@@ -249,7 +258,10 @@ def _field(path: str, values: list, d: Dialect) -> Field:
             _match_expression(f, v, d)
         else:
             raise PatternError("Match value must be String, number, true, false, or null")
-    f.strings, f.numbers = frozenset(strings), frozenset(numbers)
+    quantize = d.quantize
+    f.quantize = quantize
+    f.strings = frozenset(strings)
+    f.numbers = frozenset(quantize(n) for n in numbers) if quantize is not None else frozenset(numbers)
     return f
 
 
@@ -279,7 +291,7 @@ def _match_expression(f: Field, expr: dict, d: Dialect) -> None:
         f.preds.append(lambda v: type(v) is str and v.lower() == low)
         _only_one(expr)
     elif op == "numeric":
-        f.preds.append(ops.numeric_pred(*ops.parse_numeric(arg, d.numeric_limit), d.numeric_limit))
+        f.preds.append(ops.numeric_pred(*ops.parse_numeric(arg, d.numeric_limit), d.numeric_limit, d.quantize))
         _only_one(expr, "Too many elements in numeric expression")
     elif op == "anything-but":
         f.preds.append(_anything_but(arg, d))
@@ -338,6 +350,9 @@ def _anything_but(arg, d: Dialect):
         raise PatternError("Value of anything-but must be an array or single string/number value.")
     for n in numbers:
         ops.check_number_range(n, d.numeric_limit)
+    quantize = d.quantize
+    if quantize is not None:
+        return ops.anything_but_values_pred(frozenset(strings), frozenset(quantize(n) for n in numbers), quantize)
     return ops.anything_but_values_pred(frozenset(strings), frozenset(numbers))
 
 

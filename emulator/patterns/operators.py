@@ -12,7 +12,9 @@ numbers only match numeric ones, and ``bool`` (a Python ``int`` subclass) never 
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
+from collections.abc import Callable
 from typing import TypeGuard
 
 
@@ -109,10 +111,33 @@ def parse_numeric(spec, limit: float) -> tuple[float | None, bool, float | None,
     return val, op == ">", top, op2 == "<"
 
 
-def numeric_pred(low, low_open, high, high_open, limit: float):
-    """Numbers outside event-ruler's representable range never match a numeric operator."""
+def quantizer(decimals: int) -> Callable[[float], int]:
+    """A number as compared at ``decimals`` places (rounded half up): SNS matches numbers "with five
+    digits of accuracy after the decimal point" (SNS DG, filter policy constraints), which its
+    matcher keeps by comparing them rounded to millionths: 100.123456789 equals 100.1234567, not
+    100.1234561."""
+    scale = 10 ** decimals
+    return lambda x: math.floor(x * scale + 0.5)
+
+
+def numeric_pred(low, low_open, high, high_open, limit: float, quantize: Callable[[float], int] | None = None):
+    """Numbers outside event-ruler's representable range never match a numeric operator.
+
+    ``quantize``: the dialect compares numbers at a fixed precision (SNS); bounds and values both."""
     lo = -limit if low is None else low
     hi = limit if high is None else high
+    if quantize is not None:
+        qlo, qhi = quantize(lo), quantize(hi)
+
+        def quantized(v):
+            t = type(v)
+            if t is not int and t is not float or v < -limit or v > limit:
+                return False
+            q = quantize(v)
+            if q < qlo or q > qhi:
+                return False
+            return not (low_open and q == qlo or high_open and q == qhi)
+        return quantized
 
     def pred(v):
         t = type(v)
@@ -251,8 +276,13 @@ def cidr_pred(ranges: list[tuple[int, int, int]]):
 
 # ---------------------------------------------------------------------------------------- anything-but
 
-def anything_but_values_pred(strings: frozenset, numbers: frozenset):
-    """anything-but a value list matches every present value not listed, of any JSON type (null included)."""
+def anything_but_values_pred(strings: frozenset, numbers: frozenset,
+                             quantize: Callable[[float], int] | None = None):
+    """anything-but a value list matches every present value not listed, of any JSON type (null included).
+
+    ``quantize``: numbers are compared at the dialect's precision (``numbers`` already quantized)."""
+    if numbers and quantize is not None:
+        return lambda v: not (is_number(v) and quantize(v) in numbers)
     if numbers:
         return lambda v: not (type(v) is not bool and v in numbers)
     return lambda v: v not in strings

@@ -24,7 +24,7 @@ MAX_POLICY_BYTES = 256 * 1024
 
 SNS = Dialect("SNS", numeric_limit=1e9, wildcard=False, anything_but_ops=frozenset(("prefix",)),
               nested_ignore_case=False, anything_but_lists=False,
-              anything_but_prefix_type_error="prefix match pattern must be a string")
+              anything_but_prefix_type_error="prefix match pattern must be a string", numeric_decimals=6)
 
 
 class InvalidParameter(AwsError):
@@ -64,12 +64,14 @@ def compile_filter_policy(policy_json: str, scope: str = "MessageAttributes", *,
     # MessageBody counts only top-level keys; MessageAttributes has no others (nesting is refused).
     if len(obj) > MAX_KEYS:
         raise fail(f"Filter policy can not have more than {MAX_KEYS} keys")
-    if scope == "MessageAttributes" and _nested(obj):
-        raise InvalidParameter(f"{lead}Filter policy scope MessageAttributes does not support nested filter policy")
+    # The policy's own errors come first: {"key": {"suffix": "x"}} under MessageAttributes is refused
+    # for '"suffix" must be an object or an array', not for being nested.
     try:
         pattern = compile_pattern(policy_json, SNS, obj)
     except PatternError as e:
         raise fail(e.reason) from None
+    if scope == "MessageAttributes" and _nested(obj):
+        raise InvalidParameter(f"{lead}Filter policy scope MessageAttributes does not support nested filter policy")
     if count_combinations(obj) > MAX_COMBINATIONS:
         raise fail("Filter policy is too complex")
     return CompiledPolicy(policy_json, scope, pattern)

@@ -94,23 +94,30 @@ class SnsService:
 
     async def delete_topic(self, caller: Caller, arn: str) -> None:
         def work(uow):
-            subscriptions.parse_arn(arn, "TopicArn")
+            topics.check_arn(arn, caller)
             topics.delete_topic(uow, arn)
         await self._change(arn, work)
 
-    async def get_topic_attributes(self, arn: str) -> dict:
+    async def get_topic_attributes(self, arn: str, *, caller: Caller | None = None) -> dict:
+        """``caller``: the caller whose region the ARN must be in (None: any region, for the console)."""
+        topics.check_arn(arn, caller)
         return await self._tx(topics.get_attributes, arn)
 
-    async def set_topic_attributes(self, arn: str, name: str, value: str | None) -> None:
+    async def set_topic_attributes(self, arn: str, name: str, value: str | None, *,
+                                   caller: Caller | None = None) -> None:
+        topics.check_arn(arn, caller)
         await self._change(arn, topics.set_attribute, arn, name, value)
 
     async def list_topics(self, caller: Caller, next_token: str | None) -> dict:
         return await self._tx(topics.list_topics, caller, next_token)
 
-    async def add_permission(self, arn: str, label: str, accounts: list, actions: list) -> None:
+    async def add_permission(self, arn: str, label: str, accounts: list, actions: list, *,
+                             caller: Caller | None = None) -> None:
+        topics.check_arn(arn, caller)
         await self._change(arn, topics.add_permission, arn, label, accounts, actions)
 
-    async def remove_permission(self, arn: str, label: str) -> None:
+    async def remove_permission(self, arn: str, label: str, *, caller: Caller | None = None) -> None:
+        topics.check_arn(arn, caller)
         await self._change(arn, topics.remove_permission, arn, label)
 
     async def tag_resource(self, arn: str, tags: list) -> None:
@@ -143,16 +150,20 @@ class SnsService:
         sub = await self._change(topic_arn, work)
         return sub["arn"] if (return_arn or not sub["pending"]) else subscriptions.PENDING
 
-    async def confirm_subscription(self, topic_arn: str, token: str, authenticate_on_unsubscribe) -> str:
-        return await self._change(topic_arn, subscriptions.confirm, topic_arn, token, authenticate_on_unsubscribe)
+    async def confirm_subscription(self, topic_arn: str, token: str, authenticate_on_unsubscribe, *,
+                                   caller: Caller | None = None) -> str:
+        """``caller``: a signed call's caller (its region is checked); None for the SubscribeURL link."""
+        return await self._change(topic_arn, subscriptions.confirm, caller, topic_arn, token,
+                                  authenticate_on_unsubscribe)
 
     async def unsubscribe(self, caller: Caller, arn: str, *, signed: bool) -> None:
         base = self.base_url(caller)
 
         def work(uow):
             sub = subscriptions.unsubscribe(uow, arn, signed=signed)
-            self.ensure_key(uow)
-            confirmations.send_unsubscribe_confirmation(self, uow, base, sub)
+            if sub is not None:
+                self.ensure_key(uow)
+                confirmations.send_unsubscribe_confirmation(self, uow, base, sub)
         await self._change(_topic_of(arn), work)
 
     async def get_subscription_attributes(self, arn: str) -> dict:
@@ -164,8 +175,9 @@ class SnsService:
     async def list_subscriptions(self, caller: Caller, next_token: str | None) -> dict:
         return await self._tx(subscriptions.list_all, caller, next_token)
 
-    async def list_subscriptions_by_topic(self, topic_arn: str, next_token: str | None) -> dict:
-        return await self._tx(subscriptions.list_by_topic, topic_arn, next_token)
+    async def list_subscriptions_by_topic(self, topic_arn: str, next_token: str | None, *,
+                                          caller: Caller | None = None) -> dict:
+        return await self._tx(subscriptions.list_by_topic, caller, topic_arn, next_token)
 
     # --- publishing -------------------------------------------------------------------------------
 
@@ -188,6 +200,8 @@ class SnsService:
         turned out stale. Anything unusual (no key yet, MessageStructure, TargetArn) signs inside."""
         topic_arn, message = request.get("topic_arn"), request.get("message")
         version = self.topics.signature_version_hint(topic_arn) if topic_arn else None
+        if topic_arn and topic_arn.endswith(".fifo"):
+            return None  # FIFO notifications are not signed
         if (version is None or topic_arn is None or self.signer is None or message is None
                 or request.get("structure")):
             return None
@@ -207,12 +221,13 @@ class SnsService:
         return publish.publish_in(self, uow, base, topic_arn, message, subject=subject, attributes=attributes,
                                   group_id=group_id, dedup_id=dedup_id)
 
-    async def publish_batch(self, caller: Caller, topic_arn: str, entries: list) -> dict:
+    async def publish_batch(self, caller: Caller, topic_arn: str, entries: list, *,
+                            trace_header: str | None = None) -> dict:
         base = self.base_url(caller)
 
         def work(uow):
             self.ensure_key(uow)
-            return publish.publish_batch(self, uow, caller, base, topic_arn, entries)
+            return publish.publish_batch(self, uow, caller, base, topic_arn, entries, trace_header=trace_header)
         return await self._tx(work)
 
     # --- platform applications, endpoints, SMS ------------------------------------------------------

@@ -54,11 +54,12 @@ def envelope_attributes(message_attributes: dict | None) -> dict:
 
 
 def unsubscribe_url(base: str, subscription_arn: str) -> str:
-    return f"{base}/?Action=Unsubscribe&SubscriptionArn={quote(subscription_arn, safe='')}"
+    """AWS writes the ARN with plain colons (``...&SubscriptionArn=arn:aws:sns:us-east-1:...``)."""
+    return f"{base}/?Action=Unsubscribe&SubscriptionArn={quote(subscription_arn, safe=':')}"
 
 
 def subscribe_url(base: str, topic_arn: str, token: str) -> str:
-    return f"{base}/?Action=ConfirmSubscription&TopicArn={quote(topic_arn, safe='')}&Token={token}"
+    return f"{base}/?Action=ConfirmSubscription&TopicArn={quote(topic_arn, safe=':')}&Token={token}"
 
 
 def notification(*, message_id: str, topic_arn: str, message: str, timestamp: str, subject: str | None = None,
@@ -75,10 +76,14 @@ def notification(*, message_id: str, topic_arn: str, message: str, timestamp: st
     return doc
 
 
-def finish_notification(signed: dict, *, signature_version: str, signature: str, cert_url: str,
-                        unsubscribe: str, message_attributes: dict | None) -> dict:
-    doc = {**signed, "SignatureVersion": signature_version, "Signature": signature, "SigningCertURL": cert_url,
-           "UnsubscribeURL": unsubscribe}
+def finish_notification(signed: dict, *, signature_version: str | None, signature: str | None,
+                        cert_url: str | None, unsubscribe: str, message_attributes: dict | None) -> dict:
+    """The signed fields plus the signature's (none for a FIFO topic's notification, which is not
+    signed), the UnsubscribeURL and the message attributes."""
+    doc = dict(signed)
+    if signature is not None:
+        doc.update({"SignatureVersion": signature_version, "Signature": signature, "SigningCertURL": cert_url})
+    doc["UnsubscribeURL"] = unsubscribe
     if message_attributes:
         doc["MessageAttributes"] = envelope_attributes(message_attributes)
     return doc

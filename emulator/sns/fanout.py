@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .publish import Notification
 
 USER_AGENT = "Amazon Simple Notification Service Agent"
+TRACE_HEADER = "X-Amzn-Trace-Id"  # carried to SQS targets in Message.headers (emulator.sqs.QueueTarget)
 MAX_RAW_SQS_ATTRIBUTES = 10  # SQS's own limit on message attributes
 
 
@@ -34,12 +35,15 @@ def _signed_envelope(svc: SnsService, base: str, msg: Notification, text: str, s
     signed = envelope.notification(message_id=msg.message_id, topic_arn=msg.topic_arn, message=text,
                                    timestamp=msg.timestamp, subject=msg.subject,
                                    sequence_number=msg.sequence_number)
+    unsubscribe = envelope.unsubscribe_url(base, subscription_arn)
+    if msg.sequence_number is not None:  # a FIFO topic's notification carries no signature
+        return envelope.finish_notification(signed, signature_version=None, signature=None, cert_url=None,
+                                            unsubscribe=unsubscribe, message_attributes=msg.delivered_attributes)
     signature = signatures.get(text)
     if signature is None:
         signature = signatures[text] = svc.sign(signed, msg.signature_version)
     return envelope.finish_notification(signed, signature_version=msg.signature_version, signature=signature,
-                                        cert_url=svc.signer_cert_url(base),
-                                        unsubscribe=envelope.unsubscribe_url(base, subscription_arn),
+                                        cert_url=svc.signer_cert_url(base), unsubscribe=unsubscribe,
                                         message_attributes=msg.delivered_attributes)
 
 
@@ -57,11 +61,16 @@ def fan_out(svc: SnsService, uow: UnitOfWork, base: str, msg: Notification, topi
         text = msg.text_for(sub.protocol)
         body = text if sub.raw else envelope.dumps(_signed_envelope(svc, base, msg, text, signatures, sub.arn))
         attributes = msg.delivered_attributes if sub.raw and sub.protocol in ("sqs", "http", "https") else None
+        # A standard queue subscribed to a FIFO topic gets its messages without group and deduplication ids.
+        fifo_ids = sub.protocol != "sqs" or sub.endpoint.endswith(".fifo")
         message = Message("sns", msg.topic_arn, msg.message_id, body, topic.account, topic.region, route=sub.arn,
-                          attributes=attributes or None, group_id=msg.group_id, dedup_id=msg.dedup_id)
+                          attributes=attributes or None, group_id=msg.group_id if fifo_ids else None,
+                          dedup_id=msg.dedup_id if fifo_ids else None)
         dead_letter = DeadLetter(sub.dlq) if sub.dlq else None
         if sub.protocol == "sqs":
             target = Target("sqs", sub.endpoint, "sqs")
+            if msg.trace_header:  # the queue keeps the publisher's X-Ray trace header (AWSTraceHeader)
+                message.headers = {TRACE_HEADER: msg.trace_header}
             if sub.raw and len(msg.delivered_attributes) > MAX_RAW_SQS_ATTRIBUTES:
                 # SNS DG, "Amazon SNS message attributes": discarded as a client-side error, never retried.
                 delivery.reject(uow, message, target, f"client error: {len(msg.delivered_attributes)} message "
@@ -124,8 +133,8 @@ def _captured_payload(svc: SnsService, base: str, msg: Notification, sub: Subscr
         env = _signed_envelope(svc, base, msg, text, signatures, sub.arn)
         sns = {"Type": env["Type"], "MessageId": env["MessageId"], "TopicArn": env["TopicArn"],
                "Subject": env.get("Subject"), "Message": env["Message"], "Timestamp": env["Timestamp"],
-               "SignatureVersion": env["SignatureVersion"], "Signature": env["Signature"],
-               "SigningCertUrl": env["SigningCertURL"], "UnsubscribeUrl": env["UnsubscribeURL"],
+               "SignatureVersion": env.get("SignatureVersion"), "Signature": env.get("Signature"),
+               "SigningCertUrl": env.get("SigningCertURL"), "UnsubscribeUrl": env["UnsubscribeURL"],
                "MessageAttributes": env.get("MessageAttributes", {})}
         return {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": sub.arn,
                              "Sns": sns}]}

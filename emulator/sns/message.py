@@ -8,8 +8,6 @@ from decimal import Decimal
 
 from .errors import InvalidParameter, ParameterValueInvalid, invalid
 
-ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
-TYPES = ("String", "Number", "Binary")
 NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 MAX_PRECISION = 38
 MIN_MAGNITUDE, MAX_MAGNITUDE = Decimal("1e-128"), Decimal("1e126")
@@ -31,7 +29,12 @@ def check_message(message: str | None) -> str:
 
 
 def parse_structure(message: str, structure: str | None) -> dict | None:
-    """The per-protocol messages of ``MessageStructure=json``, or None for a plain message."""
+    """The per-protocol messages of ``MessageStructure=json``, or None for a plain message.
+
+    "Keys in the JSON object that correspond to supported transport protocols must have simple JSON
+    string values" (Publish, API Reference): a key whose value is not a string counts as absent, so
+    ``{"default": {...}}`` has no default and an object under ``sqs`` delivers the default.
+    """
     if structure is None:
         return None
     if structure != "json":
@@ -42,13 +45,35 @@ def parse_structure(message: str, structure: str | None) -> dict | None:
         raise invalid("Message Structure - JSON message body failed to parse") from None
     if not isinstance(doc, dict):
         raise invalid("Message Structure - JSON message body failed to parse")
-    if "default" not in doc:
+    out = {key: value for key, value in doc.items() if isinstance(value, str)}
+    if "default" not in out:
         raise invalid("Message Structure - No default entry in JSON message body")
-    out = {}
-    for key, value in doc.items():
-        # Mobile platforms take a JSON object as a string; SNS also accepts it inline.
-        out[key] = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
     return out
+
+
+# Message attribute names: ASCII letters and digits, hyphens, underscores and periods.
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+_TYPE = re.compile(r"^(String|Number|Binary)(\..+)?$")   # a custom label may not be empty: "String." is invalid
+
+
+def _check_name(name: str) -> None:
+    """AWS's checks and texts, in its order (ParameterValueInvalid)."""
+    if len(name.encode()) > 256:
+        raise ParameterValueInvalid("Length of message attribute name must be less than 256 bytes.")
+    if name.startswith("."):
+        raise ParameterValueInvalid("Invalid message attribute name starting with character '.' was found.")
+    if name.endswith("."):
+        raise ParameterValueInvalid("Invalid message attribute name ending with character '.' was found.")
+    for index, char in enumerate(name):
+        if char not in _NAME_CHARS:
+            raise ParameterValueInvalid(f"Invalid non-alphanumeric character '#x{ord(char):X}' was found in the "
+                                        "message attribute name. Can only include alphanumeric characters, "
+                                        "hyphens, underscores, or dots.")
+        if char == "." and index and name[index - 1] == ".":
+            raise ParameterValueInvalid("Message attribute name can not have successive '.' character.")
+    if name.lower().startswith(("aws.", "amazon.")):
+        raise InvalidParameter(f"Invalid parameter: Message attribute name '{name}' has an invalid character, "
+                               "or is reserved.")
 
 
 def check_attributes(attributes: dict | None) -> dict:
@@ -57,37 +82,36 @@ def check_attributes(attributes: dict | None) -> dict:
         return {}
     out = {}
     for name, attr in attributes.items():
-        if not ATTRIBUTE_NAME.match(name) or name.startswith((".",)) or name.endswith(".") or ".." in name or \
-                name.lower().startswith(("aws.", "amazon.")):
-            raise InvalidParameter(f"Invalid parameter: Message attribute name '{name}' has an invalid character, "
-                                   "or is reserved.")
+        _check_name(name)
         dtype = attr.get("DataType") or ""
-        base = dtype.split(".", 1)[0]
-        if base not in TYPES or (base == "String" and dtype not in ("String", "String.Array")
-                                 and not dtype.startswith("String.")):
+        if not _TYPE.match(dtype):
             raise ParameterValueInvalid(f"The message attribute '{name}' has an invalid message attribute type, "
                                         "the set of supported type prefixes is Binary, Number, and String.")
-        string, binary = attr.get("StringValue"), attr.get("BinaryValue")
-        if base == "Binary":
-            if binary is None or binary == b"":
-                raise ParameterValueInvalid(f"The message attribute '{name}' must contain non-empty message "
-                                            f"attribute value for message attribute type '{dtype}'.")
-            out[name] = {"DataType": dtype, "BinaryValue": binary}
-            continue
-        if string is None or string == "":
+        if not any(key.endswith("Value") and value is not None for key, value in attr.items()):
             raise ParameterValueInvalid(f"The message attribute '{name}' must contain non-empty message attribute "
                                         f"value for message attribute type '{dtype}'.")
-        if base == "Number":
-            check_number(name, string)
+        field = "Binary" if dtype.startswith("Binary") else "String"
+        value = attr.get(f"{field}Value")
+        if value is None:
+            raise ParameterValueInvalid(f"The message attribute '{name}' with type '{dtype}' must use field "
+                                        f"'{field}'.")
+        if value in ("", b""):
+            raise ParameterValueInvalid(f"The message attribute '{name}' must contain non-empty message attribute "
+                                        f"value for message attribute type '{dtype}'.")
+        if field == "Binary":
+            out[name] = {"DataType": dtype, "BinaryValue": value}
+            continue
+        if dtype.startswith("Number"):
+            check_number(name, value)
         if dtype == "String.Array":
             try:
-                items = json.loads(string)
+                items = json.loads(value)
             except ValueError:
                 items = None
             if not isinstance(items, list) or any(isinstance(i, (dict, list)) for i in items):
                 raise ParameterValueInvalid(f"Invalid parameter: MessageAttributes: The message attribute '{name}' "
                                             "with type 'String.Array' has an invalid value.")
-        out[name] = {"DataType": dtype, "StringValue": string}
+        out[name] = {"DataType": dtype, "StringValue": value}
     return out
 
 

@@ -30,6 +30,7 @@ from .errors import (
     invalid,
 )
 from .fanout import capture, encode_attributes
+from .topics import decode_token, encode_token
 
 if TYPE_CHECKING:
     from . import SnsService
@@ -49,7 +50,8 @@ PAGE = 100
 
 
 def _page(items: list, key, size: int = PAGE) -> tuple[list, str | None]:
-    return items[:size], (key(items[size - 1]) if len(items) > size else None)
+    """A page and its NextToken, opaque as SNS's are (see topics.encode_token)."""
+    return items[:size], (encode_token(key(items[size - 1])) if len(items) > size else None)
 
 
 # --- applications ---------------------------------------------------------------------------------
@@ -107,7 +109,7 @@ def delete_application(uow: UnitOfWork, arn: str) -> None:
 
 
 def list_applications(uow: UnitOfWork, caller: Caller, next_token: str | None) -> dict:
-    rows, token = _page(repo.list_applications(uow, caller.account, caller.region, next_token or "", PAGE + 1),
+    rows, token = _page(repo.list_applications(uow, caller.account, caller.region, decode_token(next_token), PAGE + 1),
                         lambda r: r["arn"])
     out: dict[str, Any] = {"PlatformApplications": [{"PlatformApplicationArn": r["arn"],
                                      "Attributes": get_application_attributes(uow, r["arn"])} for r in rows]}
@@ -170,7 +172,7 @@ def delete_endpoint(uow: UnitOfWork, arn: str) -> None:
 
 def list_endpoints(uow: UnitOfWork, app_arn: str, next_token: str | None) -> dict:
     _require_app(uow, app_arn)
-    rows, token = _page(repo.list_endpoints(uow, app_arn, next_token or "", PAGE + 1), lambda r: r["arn"])
+    rows, token = _page(repo.list_endpoints(uow, app_arn, decode_token(next_token), PAGE + 1), lambda r: r["arn"])
     out: dict[str, Any] = {"Endpoints": [{"EndpointArn": r["arn"], "Attributes": dict(r["attributes"])} for r in rows]}
     if token:
         out["NextToken"] = token
@@ -262,7 +264,7 @@ def opt_out(uow: UnitOfWork, account: str, phone: str) -> None:
 
 
 def list_opted_out(uow: UnitOfWork, caller: Caller, next_token: str | None) -> dict:
-    numbers, token = _page(repo.list_opted_out(uow, caller.account, next_token or "", PAGE + 1), lambda n: n)
+    numbers, token = _page(repo.list_opted_out(uow, caller.account, decode_token(next_token), PAGE + 1), lambda n: n)
     out: dict[str, Any] = {"phoneNumbers": numbers}
     if token:
         out["nextToken"] = token
@@ -302,7 +304,7 @@ def list_sandbox_numbers(uow: UnitOfWork, caller: Caller, next_token: str | None
     size = max_results or PAGE
     if not 1 <= size <= PAGE:
         raise ParameterValueInvalid("MaxResults must be between 1 and 100")
-    rows, token = _page(repo.list_sandbox_numbers(uow, caller.account, caller.region, next_token or "", size + 1),
+    rows, token = _page(repo.list_sandbox_numbers(uow, caller.account, caller.region, decode_token(next_token), size + 1),
                         lambda r: r["phone_number"], size)
     out: dict[str, Any] = {"PhoneNumbers": [
         {"PhoneNumber": r["phone_number"], "Status": "Verified" if r["verified"] else "Pending"} for r in rows]}

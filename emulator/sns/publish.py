@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING
 
 from storage.db import UnitOfWork
 
-from .. import arns
 from ..caller import Caller
 from ..errors import AwsError
-from . import fanout, fifo, platform
+from . import fanout, fifo, platform, topics
 from .cache import Topic
 from .envelope import iso_timestamp
 from .errors import (
@@ -52,6 +51,7 @@ class Notification:
     signature_version: str = "1"
     # (text, SignatureVersion, Signature) made before the transaction, off the writer thread (see SnsService).
     presigned: tuple[str, str, str] | None = None
+    trace_header: str | None = None    # the publish request's X-Amzn-Trace-Id (AWSTraceHeader in SQS)
 
     @property
     def delivered_attributes(self) -> dict:
@@ -81,7 +81,8 @@ def _validate(message: str | None, subject: str | None, structure: str | None,
 def publish(svc: SnsService, uow: UnitOfWork, caller: Caller, base: str, *, topic_arn: str | None = None,
             target_arn: str | None = None, phone_number: str | None = None, message: str | None = None,
             subject: str | None = None, structure: str | None = None, attributes: dict | None = None,
-            dedup_id: str | None = None, group_id: str | None = None, presigned: dict | None = None) -> dict:
+            dedup_id: str | None = None, group_id: str | None = None, presigned: dict | None = None,
+            trace_header: str | None = None) -> dict:
     given = [x for x in (topic_arn, target_arn, phone_number) if x]
     if not given:
         raise invalid("TopicArn or TargetArn Reason: no value for required parameter")
@@ -97,15 +98,15 @@ def publish(svc: SnsService, uow: UnitOfWork, caller: Caller, base: str, *, topi
     if target_arn and ":endpoint/" in target_arn:
         return platform.publish_to_endpoint(svc, uow, caller, target_arn, message, per_protocol, subject, attrs,
                                             structure)
-    topic = _topic(svc, uow, arn, "TopicArn" if topic_arn else "TargetArn")
+    topic = _topic(svc, uow, arn, "TopicArn" if topic_arn else "TargetArn", caller)
     return _accept(svc, uow, base, topic, message, per_protocol, subject, attrs, dedup_id, group_id,
-                   presigned=presigned)
+                   presigned=presigned, trace_header=trace_header)
 
 
-def _topic(svc: SnsService, uow: UnitOfWork, arn: str, what: str) -> Topic:
-    where = arns.parse(arn, service="sns")
-    if where is None or arns.element_count(arn) != 6:
-        raise invalid(what)
+def _topic(svc: SnsService, uow: UnitOfWork, arn: str, what: str, caller: Caller | None) -> Topic:
+    """The topic to publish to. ``caller``: the publisher, whose region the ARN must name (None: another
+    service's delivery, which may cross regions)."""
+    topics.check_arn(arn, caller, what)
     topic = svc.topics.get(uow, arn)
     if topic is None:
         raise topic_not_found()
@@ -117,13 +118,13 @@ def publish_in(svc: SnsService, uow: UnitOfWork, base: str, topic_arn: str, mess
                dedup_id: str | None = None) -> dict:
     """Publish from another service (an EventBridge target) inside its transaction; raises AwsError."""
     attrs, per_protocol = _validate(message, subject, None, attributes)
-    return _accept(svc, uow, base, _topic(svc, uow, topic_arn, "TopicArn"), message, per_protocol, subject, attrs,
-                   dedup_id, group_id)
+    return _accept(svc, uow, base, _topic(svc, uow, topic_arn, "TopicArn", None), message, per_protocol, subject,
+                   attrs, dedup_id, group_id)
 
 
 def _accept(svc: SnsService, uow: UnitOfWork, base: str, topic: Topic, message: str, per_protocol: dict | None,
             subject: str | None, attrs: dict, dedup_id: str | None, group_id: str | None, *,
-            presigned: dict | None = None) -> dict:
+            presigned: dict | None = None, trace_header: str | None = None) -> dict:
     arn, version = topic.arn, topic.signature_version
     if message_size(message, attrs) > topic.max_message_size:
         raise invalid("Message too long")
@@ -135,7 +136,8 @@ def _accept(svc: SnsService, uow: UnitOfWork, base: str, topic: Topic, message: 
         message_id, timestamp, signed = str(uuid.uuid4()), iso_timestamp(uow.now), None
     msg = Notification(message_id=message_id, topic_arn=arn, message=message, per_protocol=per_protocol,
                        subject=subject, attributes=attrs, timestamp=timestamp, account=topic.account,
-                       region=topic.region, group_id=group_id, signature_version=version, presigned=signed)
+                       region=topic.region, group_id=group_id, signature_version=version, presigned=signed,
+                       trace_header=trace_header)
     if topic.fifo:
         msg.dedup_id = fifo.dedup_id_for(message, dedup_id)
         key = fifo.dedup_key(msg.dedup_id, group_id, topic.attributes.get("FifoThroughputScope"))
@@ -150,40 +152,46 @@ def _accept(svc: SnsService, uow: UnitOfWork, base: str, topic: Topic, message: 
     return out
 
 
-def publish_batch(svc: SnsService, uow: UnitOfWork, caller: Caller, base: str, topic_arn: str, entries: list[dict]) -> dict:
+def publish_batch(svc: SnsService, uow: UnitOfWork, caller: Caller, base: str, topic_arn: str, entries: list[dict],
+                  *, trace_header: str | None = None) -> dict:
+    """What fails one entry fails the whole request, as in Publish and with Publish's texts: a missing
+    group or deduplication id, a MessageStructure without a default, invalid message attributes.
+    Entries that pass are published; an empty message is reported as that entry's failure."""
     if not entries:
         raise EmptyBatchRequest("The batch request doesn't contain any entries.")
     if len(entries) > MAX_BATCH:
         raise TooManyEntriesInBatchRequest("The batch request contains more entries than permissible.")
+    topic = _topic(svc, uow, topic_arn, "TopicArn", caller)
     ids = [e.get("Id") or "" for e in entries]
-    for entry_id in ids:
-        if not BATCH_ID.match(entry_id):
-            raise InvalidBatchEntryId("A batch entry id can only contain alphanumeric characters, hyphens and "
-                                      "underscores. It can be at most 80 letters long.")
     if len(set(ids)) != len(ids):
         raise BatchEntryIdsNotDistinct("Two or more batch entries in the request have the same Id.")
-    topic = _topic(svc, uow, topic_arn, "TopicArn")
-    total = sum(message_size(e.get("Message") or "", check_attributes_safe(e.get("MessageAttributes")))
-                for e in entries)
+    for entry_id in ids:
+        if len(entry_id) > 80:
+            raise InvalidBatchEntryId(f"The Id of a batch entry in the batch request is too long: {entry_id}")
+        if not BATCH_ID.match(entry_id):
+            raise InvalidBatchEntryId("The Id of a batch entry in the batch request contains an impermissible "
+                                      f"character: {entry_id}")
+    checked = []
+    for entry in entries:
+        attrs = check_attributes(entry.get("MessageAttributes"))
+        per_protocol = (parse_structure(entry["Message"], entry.get("MessageStructure"))
+                        if entry.get("Message") else None)
+        fifo.check_ids(fifo=topic.fifo, content_based=topic.content_based_dedup,
+                       group_id=entry.get("MessageGroupId"), dedup_id=entry.get("MessageDeduplicationId"))
+        checked.append((attrs, per_protocol))
+    total = sum(message_size(e.get("Message") or "", attrs) for e, (attrs, _) in zip(entries, checked, strict=True))
     if total > topic.max_message_size:
         raise BatchRequestTooLong("The length of all the messages put together is more than the limit.")
     successful, failed = [], []
-    for entry in entries:
+    for entry, (attrs, per_protocol) in zip(entries, checked, strict=True):
         try:
-            attrs, per_protocol = _validate(entry.get("Message"), entry.get("Subject"),
-                                            entry.get("MessageStructure"), entry.get("MessageAttributes"))
+            check_message(entry.get("Message"))
+            check_subject(entry.get("Subject"))
             result = _accept(svc, uow, base, topic, entry["Message"], per_protocol, entry.get("Subject"), attrs,
-                             entry.get("MessageDeduplicationId"), entry.get("MessageGroupId"))
+                             entry.get("MessageDeduplicationId"), entry.get("MessageGroupId"),
+                             trace_header=trace_header)
             successful.append({"Id": entry["Id"], **result})
         except AwsError as error:
             failed.append({"Id": entry["Id"], "Code": error.code, "Message": error.message,
                            "SenderFault": error.sender_fault})
     return {"Successful": successful, "Failed": failed}
-
-
-def check_attributes_safe(attributes: dict | None) -> dict:
-    """Attributes for the batch size total (an invalid entry fails on its own later)."""
-    try:
-        return check_attributes(attributes)
-    except AwsError:
-        return {}

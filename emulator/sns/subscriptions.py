@@ -16,6 +16,7 @@ from storage.db import UnitOfWork
 
 from ..caller import Caller
 from ..patterns import compile_filter_policy
+from ..sts import default_identity
 from . import delivery_policy, topics
 from .errors import AuthorizationError, InvalidParameter, invalid, subscription_not_found, topic_not_found
 
@@ -26,7 +27,12 @@ SETTABLE = ("DeliveryPolicy", "FilterPolicy", "FilterPolicyScope", "RawMessageDe
             "SubscriptionRoleArn", "ReplayPolicy")
 PENDING = "pending confirmation"
 TOKEN_TTL_MS = 2 * 24 * 3600 * 1000   # "Confirmation tokens are valid for two days."
-PHONE = re.compile(r"^\+?[0-9]{5,15}$")
+# An SMS endpoint: digits, optionally a leading +, and single separators (/ - . or space) between digits.
+PHONE = re.compile(r"^\+?[0-9]+(?:[-./ ][0-9]+)*$")
+_PHONE_DIGITS = (5, 15)
+# A well-formed subscription ARN: <topic ARN>:<subscription id>.
+_SUBSCRIPTION_ARN = re.compile(r"^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+:[A-Za-z0-9-]+$")
+_TOKEN = re.compile(r"^[0-9A-Za-z]+$")  # AWS's tokens are hex; anything but letters and digits is no token
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _ARN = {"sqs": re.compile(r"^arn:aws[\w-]*:sqs:[\w-]+:\d{12}:[\w-]{1,80}(\.fifo)?$"),
         "lambda": re.compile(r"^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$"),
@@ -42,6 +48,17 @@ def parse_arn(arn: str, what: str = "SubscriptionArn") -> list[str]:
     return parts
 
 
+def check_subscription_arn(arn: str) -> None:
+    """A subscription ARN that is not ``<topic ARN>:<id>`` is refused before any lookup."""
+    if not _SUBSCRIPTION_ARN.match(arn):
+        raise invalid("SubscriptionId")
+
+
+def _phone_ok(endpoint: str) -> bool:
+    digits = sum(c.isdigit() for c in endpoint)
+    return bool(PHONE.match(endpoint)) and _PHONE_DIGITS[0] <= digits <= _PHONE_DIGITS[1]
+
+
 def _validate_endpoint(protocol: str, endpoint: str | None, topic: dict) -> str:
     if protocol not in PROTOCOLS:
         raise invalid(f"Amazon SNS does not support this protocol string: {protocol}")
@@ -54,17 +71,17 @@ def _validate_endpoint(protocol: str, endpoint: str | None, topic: dict) -> str:
         if not EMAIL.match(endpoint):
             raise invalid("Email address")
     elif protocol == "sms":
-        if not PHONE.match(endpoint.replace("-", "").replace(" ", "")):
-            raise invalid(f"Invalid SMS endpoint: {endpoint}")
+        if not _phone_ok(endpoint):
+            raise InvalidParameter(f"Invalid SMS endpoint: {endpoint}")  # AWS's text has no "Invalid parameter: "
     elif not _ARN[protocol].match(endpoint):
         label = {"sqs": "SQS", "lambda": "Lambda", "firehose": "Firehose", "application": "Application"}[protocol]
         raise invalid(f"{label} endpoint ARN")
     if topic["fifo"]:
+        # A FIFO topic delivers to SQS queues: FIFO ones, or standard ones (without group and
+        # deduplication ids; the topic still drops duplicates).
         if protocol != "sqs":
             raise invalid(f"Invalid parameter: Endpoint Reason: FIFO topics only support SQS subscriptions, "
                           f"not {protocol}")
-        if not endpoint.endswith(".fifo"):
-            raise invalid("Invalid parameter: Endpoint Reason: Please use FIFO SQS queue")
     elif protocol == "sqs" and endpoint.endswith(".fifo"):
         raise invalid("Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS "
                       "topics")
@@ -79,14 +96,19 @@ def _redrive(value: str, lead: str, fifo: bool) -> str:
     target = doc.get("deadLetterTargetArn") if isinstance(doc, dict) else None
     if not isinstance(target, str) or not _ARN["sqs"].match(target):
         raise InvalidParameter(f"{lead}RedrivePolicy: deadLetterTargetArn is an invalid arn")
-    if fifo != target.endswith(".fifo"):
-        raise InvalidParameter(f"{lead}RedrivePolicy: must use a {'FIFO' if fifo else 'standard'} queue as DLQ")
+    if fifo and not target.endswith(".fifo"):
+        raise InvalidParameter(f"{lead}RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a "
+                               "FIFO Topic.")
+    if not fifo and target.endswith(".fifo"):
+        raise InvalidParameter(f"{lead}RedrivePolicy: must use a standard queue as DLQ")
     return value
 
 
 def validate_attribute(name: str, value: str, *, protocol: str, fifo: bool, current: dict,
                        lead: str = "Invalid parameter: ") -> str:
-    """The stored form of a subscription attribute; raises like Subscribe / SetSubscriptionAttributes."""
+    """The stored form of a subscription attribute; raises like Subscribe / SetSubscriptionAttributes.
+
+    ``fifo``: a FIFO subscription (a FIFO queue subscribed to a FIFO topic)."""
     in_subscribe = lead != "Invalid parameter: "
     if name not in SETTABLE:
         raise InvalidParameter(f"{lead}Unknown attribute {name}" if in_subscribe else f"{lead}AttributeName")
@@ -150,16 +172,18 @@ def _check_attributes(given: dict, protocol: str, fifo: bool) -> dict:
 def subscribe(uow: UnitOfWork, caller: Caller, topic_arn: str, protocol: str, endpoint: str | None,
               attributes: dict | None) -> tuple[dict, bool]:
     """Create (or find) a subscription; returns (subscription row, created)."""
-    parse_arn(topic_arn, "TopicArn")
+    topics.check_arn(topic_arn, caller)
     protocol = (protocol or "").lower()
     topic = repo.get_topic(uow, topic_arn)
     if topic is None:
         raise topic_not_found()
     endpoint = _validate_endpoint(protocol, endpoint, topic)
-    attrs = _check_attributes(dict(attributes or {}), protocol, bool(topic["fifo"]))
+    attrs = _check_attributes(dict(attributes or {}), protocol, _fifo_subscription(topic, endpoint))
     existing = repo.find_subscription(uow, topic_arn, protocol, endpoint)
     if existing is not None:
-        if attrs and any(existing["attributes"].get(k) != v for k, v in attrs.items()):
+        # Idempotent when the given attributes equal the subscription's effective ones, defaults included.
+        effective = _effective(existing["attributes"])
+        if any(effective.get(k, "") != v for k, v in attrs.items()):
             raise invalid("Attributes Reason: Subscription already exists with different attributes")
         return existing, False
     pending = protocol in NEEDS_CONFIRMATION
@@ -173,29 +197,50 @@ def subscribe(uow: UnitOfWork, caller: Caller, topic_arn: str, protocol: str, en
     return sub, True
 
 
+def _fifo_subscription(topic: dict, endpoint: str) -> bool:
+    return bool(topic["fifo"]) and endpoint.endswith(".fifo")
+
+
+def _effective(attrs: dict) -> dict:
+    """A subscription's attributes with the defaults GetSubscriptionAttributes shows."""
+    out = {"RawMessageDelivery": "false", **attrs}
+    if out.get("FilterPolicy"):
+        out.setdefault("FilterPolicyScope", "MessageAttributes")
+    return out
+
+
 def require(uow: UnitOfWork, arn: str) -> dict:
-    parse_arn(arn)
+    check_subscription_arn(arn)
     sub = repo.get_subscription(uow, arn)
     if sub is None:
         raise subscription_not_found()
     return sub
 
 
-def confirm(uow: UnitOfWork, topic_arn: str, token: str, authenticate_on_unsubscribe: str | None) -> str:
-    parse_arn(topic_arn, "TopicArn")
-    if repo.get_topic(uow, topic_arn) is None:
-        raise topic_not_found()
+def confirm(uow: UnitOfWork, caller: Caller | None, topic_arn: str, token: str,
+            authenticate_on_unsubscribe: str | None) -> str:
+    """The token is checked before the topic: a malformed one is "Invalid token", an unknown (or
+    expired) one "Invalid parameter: Token", whether or not the topic exists."""
+    topics.check_arn(topic_arn, caller)
+    if not _TOKEN.match(token):
+        raise InvalidParameter("Invalid token")
     sub = repo.subscription_by_token(uow, topic_arn, token)
     if sub is None or (sub["pending"] and uow.now - sub["created_at"] > TOKEN_TTL_MS):
         raise invalid("Token")
+    if repo.get_topic(uow, topic_arn) is None:
+        raise topic_not_found()
     if sub["pending"]:
         authenticated = str(authenticate_on_unsubscribe or "").lower() == "true"
         repo.update_subscription(uow, sub["arn"], pending=False, authenticated=authenticated)
     return sub["arn"]
 
 
-def unsubscribe(uow: UnitOfWork, arn: str, *, signed: bool) -> dict:
-    sub = require(uow, arn)
+def unsubscribe(uow: UnitOfWork, arn: str, *, signed: bool) -> dict | None:
+    """Remove a subscription; a well-formed ARN of one that no longer exists is a no-op (None)."""
+    check_subscription_arn(arn)
+    sub = repo.get_subscription(uow, arn)
+    if sub is None:
+        return None
     if sub["authenticated"] and not signed:
         raise AuthorizationError("Unsubscribe requires authentication for this subscription")
     repo.delete_subscription(uow, arn)
@@ -208,18 +253,20 @@ def unsubscribe(uow: UnitOfWork, arn: str, *, signed: bool) -> dict:
 def get_attributes(uow: UnitOfWork, arn: str) -> dict:
     sub = require(uow, arn)
     attrs = sub["attributes"]
-    out = {"Owner": sub["owner"], "RawMessageDelivery": attrs.get("RawMessageDelivery", "false"),
+    # The subscriber, as STS's GetCallerIdentity names the account's default identity (an IAM user).
+    out = {"SubscriptionPrincipal": default_identity(sub["owner"], sub["region"])["Arn"], "Owner": sub["owner"],
+           "RawMessageDelivery": attrs.get("RawMessageDelivery", "false"),
            "TopicArn": sub["topic_arn"], "Endpoint": sub["endpoint"], "Protocol": sub["protocol"],
            "PendingConfirmation": "true" if sub["pending"] else "false",
-           "ConfirmationWasAuthenticated": "true" if sub["authenticated"] else "false",
+           # AWS answers "true" for every confirmed subscription (those confirmed at creation too:
+           # sqs, lambda, sms ...), "false" while the confirmation is pending.
+           "ConfirmationWasAuthenticated": "false" if sub["pending"] else "true",
            "SubscriptionArn": sub["arn"]}
-    if sub["protocol"] == "sqs":
-        out["SubscriptionPrincipal"] = f"arn:aws:iam::{sub['owner']}:root"
     for key, value in attrs.items():
-        if key != "RawMessageDelivery":
+        if key not in ("RawMessageDelivery", "FilterPolicyScope"):
             out[key] = value
-    if attrs.get("FilterPolicy") and "FilterPolicyScope" not in attrs:
-        out["FilterPolicyScope"] = "MessageAttributes"
+    if attrs.get("FilterPolicy"):  # FilterPolicyScope shows only once a FilterPolicy is set
+        out["FilterPolicyScope"] = attrs.get("FilterPolicyScope", "MessageAttributes")
     if sub["protocol"] in ("http", "https"):
         topic = repo.get_topic(uow, sub["topic_arn"])
         topic_policy = (topic or {}).get("attributes", {}).get("DeliveryPolicy")
@@ -233,8 +280,8 @@ def set_attribute(uow: UnitOfWork, arn: str, name: str, value: str | None) -> No
     sub = require(uow, arn)
     topic = repo.get_topic(uow, sub["topic_arn"])
     attrs = dict(sub["attributes"])
-    value = validate_attribute(name, value or "", protocol=sub["protocol"], fifo=bool(topic and topic["fifo"]),
-                               current=attrs)
+    value = validate_attribute(name, value or "", protocol=sub["protocol"],
+                               fifo=bool(topic) and _fifo_subscription(topic or {}, sub["endpoint"]), current=attrs)
     if value == "":
         attrs.pop(name, None)
     else:
@@ -248,19 +295,20 @@ def _entry(sub: dict) -> dict:
 
 
 def _page(rows: list[dict]) -> dict:
-    out = {"Subscriptions": [_entry(s) for s in rows[:100]]}
+    out: dict = {"Subscriptions": [_entry(s) for s in rows[:100]]}
     if len(rows) > 100:
-        out["NextToken"] = rows[99]["arn"]
+        out["NextToken"] = topics.encode_token(rows[99]["arn"])
     return out
 
 
 def list_all(uow: UnitOfWork, caller: Caller, next_token: str | None) -> dict:
     return _page(repo.list_subscriptions(uow, account=caller.account, region=caller.region,
-                                         after=next_token or "", limit=101))
+                                         after=topics.decode_token(next_token), limit=101))
 
 
-def list_by_topic(uow: UnitOfWork, topic_arn: str, next_token: str | None) -> dict:
-    parse_arn(topic_arn, "TopicArn")
+def list_by_topic(uow: UnitOfWork, caller: Caller | None, topic_arn: str, next_token: str | None) -> dict:
+    topics.check_arn(topic_arn, caller)
     topics.require(uow, topic_arn)
-    return _page(repo.list_subscriptions(uow, topic_arn=topic_arn, after=next_token or "", limit=101))
+    return _page(repo.list_subscriptions(uow, topic_arn=topic_arn, after=topics.decode_token(next_token),
+                                         limit=101))
 

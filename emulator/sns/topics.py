@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from typing import Any
@@ -25,6 +26,30 @@ _FEEDBACK = re.compile(r"^(HTTP|Application|Firehose|Lambda|SQS)(SuccessFeedback
 SETTABLE = {"DeliveryPolicy", "DisplayName", "Policy", "TracingConfig", "KmsMasterKeyId", "SignatureVersion",
             "ContentBasedDeduplication", "ArchivePolicy", "FifoThroughputScope", "MaximumMessageSize"}
 FIFO_ONLY = {"ContentBasedDeduplication", "ArchivePolicy", "FifoThroughputScope"}
+# What AddPermission may grant: SNS's actions (its API's operation names).
+ACTIONS = frozenset((
+    "AddPermission", "CheckIfPhoneNumberIsOptedOut", "ConfirmSubscription", "CreatePlatformApplication",
+    "CreatePlatformEndpoint", "CreateSMSSandboxPhoneNumber", "CreateTopic", "DeleteEndpoint",
+    "DeletePlatformApplication", "DeleteSMSSandboxPhoneNumber", "DeleteTopic", "GetDataProtectionPolicy",
+    "GetEndpointAttributes", "GetPlatformApplicationAttributes", "GetSMSAttributes", "GetSMSSandboxAccountStatus",
+    "GetSubscriptionAttributes", "GetTopicAttributes", "ListEndpointsByPlatformApplication",
+    "ListOriginationNumbers", "ListPhoneNumbersOptedOut", "ListPlatformApplications", "ListSMSSandboxPhoneNumbers",
+    "ListSubscriptions", "ListSubscriptionsByTopic", "ListTagsForResource", "ListTopics", "OptInPhoneNumber",
+    "Publish", "PublishBatch", "PutDataProtectionPolicy", "RemovePermission", "SetEndpointAttributes",
+    "SetPlatformApplicationAttributes", "SetSMSAttributes", "SetSubscriptionAttributes", "SetTopicAttributes",
+    "Subscribe", "TagResource", "Unsubscribe", "UntagResource", "VerifySMSSandboxPhoneNumber", "*"))
+_TOPIC_ARN = re.compile(r"^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$")
+
+
+def check_arn(arn: str, caller: Caller | None, what: str = "TopicArn") -> None:
+    """A topic ARN as SNS checks it before looking for the topic: at least six ``:``-separated elements
+    (else "An ARN must have at least 6 elements, not N"), an SNS topic ARN, and of the caller's region
+    (an ARN of another region is invalid for every operation; deliveries across regions still work)."""
+    parts = arn.split(":")
+    if len(parts) < 6:
+        raise invalid(f"{what} Reason: An ARN must have at least 6 elements, not {len(parts)}")
+    if not _TOPIC_ARN.match(arn) or (caller is not None and parts[3] != caller.region):
+        raise invalid(what)
 
 
 def topic_arn(caller: Caller, name: str) -> str:
@@ -131,6 +156,8 @@ def create_topic(uow: UnitOfWork, caller: Caller, name: str, attributes: dict | 
         raise invalid(f"Attributes Reason: FifoTopic: Invalid value [{fifo_flag}]. Must be true or false.")
     fifo = fifo_flag.lower() == "true"
     if fifo:
+        if not name.endswith(".fifo"):
+            raise invalid("Topic Name")
         if not FIFO_NAME.match(name):
             raise invalid("Fifo Topic names must end with .fifo and must be made up of only uppercase and lowercase "
                           "ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 "
@@ -147,7 +174,8 @@ def create_topic(uow: UnitOfWork, caller: Caller, name: str, attributes: dict | 
         if bool(existing["fifo"]) != fifo or any(current.get(k, _default(k, existing)) != v
                                                   for k, v in checked.items()):
             raise invalid("Attributes Reason: Topic already exists with different attributes")
-        if tags is not None and tag_map and tag_map != existing["tags"]:
+        # Idempotent while every given tag is one the topic has (a subset of its tags).
+        if any(existing["tags"].get(key) != value for key, value in tag_map.items()):
             raise invalid("Tags Reason: Topic already exists with different tags")
         return arn
     if fifo and "ContentBasedDeduplication" not in checked:
@@ -213,11 +241,25 @@ def max_message_size(attributes: dict) -> int:
     return int(attributes.get("MaximumMessageSize") or DEFAULT_MAX_MESSAGE_SIZE)
 
 
+def encode_token(key: str) -> str:
+    """A list operation's NextToken: opaque (base64 of where the next page starts after), as SNS's are."""
+    return base64.b64encode(key.encode()).decode()
+
+
+def decode_token(token: str | None) -> str:
+    if not token:
+        return ""
+    try:
+        return base64.b64decode(token.encode(), validate=True).decode()
+    except (ValueError, UnicodeError):
+        raise invalid("NextToken") from None
+
+
 def list_topics(uow: UnitOfWork, caller: Caller, next_token: str | None) -> dict:
-    arns = repo.list_topic_arns(uow, caller.account, caller.region, next_token or "", 101)
+    arns = repo.list_topic_arns(uow, caller.account, caller.region, decode_token(next_token), 101)
     out: dict[str, Any] = {"Topics": [{"TopicArn": a} for a in arns[:100]]}
     if len(arns) > 100:
-        out["NextToken"] = arns[99]
+        out["NextToken"] = encode_token(arns[99])
     return out
 
 
@@ -234,8 +276,11 @@ def add_permission(uow: UnitOfWork, arn: str, label: str, accounts: list[str], a
         statements = policy["Statement"] = [statements]
     if any(s.get("Sid") == label for s in statements):
         raise invalid("Statement already exists")
+    names = [a[4:] if a.startswith("SNS:") else a for a in actions]
+    if any(a not in ACTIONS for a in names):
+        raise invalid("Policy statement action out of service scope!")
     principals = [a if a.startswith("arn:") else f"arn:aws:iam::{a}:root" for a in accounts]
-    verbs = [a if a.startswith("SNS:") else f"SNS:{a}" for a in actions]
+    verbs = [f"SNS:{a}" for a in names]
     statements.append({"Sid": label, "Effect": "Allow",
                        "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
                        "Action": verbs[0] if len(verbs) == 1 else verbs, "Resource": arn})
@@ -265,6 +310,9 @@ def _tag_target(uow: UnitOfWork, arn: str) -> dict:
 
 
 def tag_resource(uow: UnitOfWork, arn: str, tags: list[dict]) -> None:
+    keys = [t["Key"] for t in tags]
+    if len(set(keys)) != len(keys):
+        raise invalid("Duplicated keys are not allowed.")
     topic = _tag_target(uow, arn)
     merged = {**topic["tags"], **{t["Key"]: t["Value"] for t in tags}}
     if len(merged) > MAX_TAGS:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from emulator import arns
+from emulator.delivery import Message, Target
 from storage import sqs as db
 from storage.db import UnitOfWork
 
@@ -33,6 +34,7 @@ class Sqs(QueueOps, MessageOps, ReceiveOps, MoveTaskOps):
     def __init__(self, emulator: Emulator):
         super().__init__(emulator)
         self.moves = MoveTaskRunner(self)
+        emulator.delivery.register_target("sqs", QueueTarget(self))
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -55,10 +57,11 @@ class Sqs(QueueOps, MessageOps, ReceiveOps, MoveTaskOps):
 
     def deliver(self, uow: UnitOfWork, queue_arn: str, body: str, *, message_attributes: dict | None = None,
                 group_id: str | None = None, dedup_id: str | None = None, system_attributes: dict | None = None,
-                source_arn: str | None = None) -> str:
+                source_arn: str | None = None, trace_header: str | None = None) -> str:
         """Enqueue a message from another service; returns its MessageId. FIFO rules apply.
 
         The sender (SenderId) is the account of ``source_arn`` (the topic, the rule), else the queue's.
+        ``trace_header``: the X-Amzn-Trace-Id of the request that published it (AWSTraceHeader).
         """
         queue = self.queue_by_arn(uow, queue_arn)
         if queue is None:
@@ -67,8 +70,29 @@ class Sqs(QueueOps, MessageOps, ReceiveOps, MoveTaskOps):
         sender = source.account if source is not None and source.account else queue.account
         message = NewMessage(message_body=body, message_attributes=message_attributes or None,
                              message_system_attributes=system_attributes or None, message_group_id=group_id,
-                             message_deduplication_id=dedup_id)
+                             message_deduplication_id=dedup_id, trace_header=trace_header)
         return self.enqueue(uow, queue, [self.prepare(queue, message, validate=False)], sender)[0]["MessageId"]
 
     def queue_exists(self, uow: UnitOfWork, queue_arn: str) -> bool:
         return self.queue_by_arn(uow, queue_arn) is not None
+
+
+TRACE_HEADER = "X-Amzn-Trace-Id"
+
+
+class QueueTarget:
+    """The delivery layer's adapter for SQS queues (``Target.kind`` "sqs"), in the publisher's transaction.
+
+    A message carries the X-Amzn-Trace-Id of the request that published it in its headers: the queue
+    keeps it as the AWSTraceHeader system attribute, as AWS does for SNS deliveries.
+    """
+
+    local = True
+
+    def __init__(self, sqs: Sqs):
+        self.sqs = sqs
+
+    def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> None:
+        self.sqs.deliver(uow, target.address, message.body, message_attributes=message.attributes,
+                         group_id=message.group_id, dedup_id=message.dedup_id, source_arn=message.source_arn,
+                         trace_header=(message.headers or {}).get(TRACE_HEADER))

@@ -57,8 +57,11 @@ def validate(attributes: Mapping[str, object], *, fifo: bool, source: Queue | No
                 raise InvalidAttributeName(f"You can specify the {name} only when FifoQueue is set to true.")
             raise InvalidAttributeName(f"Unknown Attribute {name}.")
         if name == "FifoQueue":
-            if value.lower() != "true" or not creating:
-                raise InvalidAttributeName("Unknown Attribute FifoQueue.")
+            if creating:
+                if value.lower() != "true":
+                    raise InvalidAttributeName("Unknown Attribute FifoQueue.")
+            elif value.lower() != "true":  # SetQueueAttributes on a FIFO queue: true changes nothing
+                raise invalid_attribute_value("FifoQueue", "Modifying queue type is not supported.")
             continue
         if name in INT_RANGES:
             low, high = INT_RANGES[name]
@@ -149,7 +152,9 @@ def _redrive_policy(value: str, *, fifo: bool, source_arn: str, lookup: Callable
     if queue_key_from_arn(target) is None:
         raise invalid_value(value, "RedrivePolicy", "Only SQS queues are valid resources for deadLetterTargetArn.")
     if target == source_arn:
-        raise invalid_value(value, "RedrivePolicy", "Dead-letter target can't be the source queue itself.")
+        # AWS accepts a queue as its own DLQ (also while creating it); the receive then delivers an
+        # over-received message as usual rather than moving it into the queue it is already in.
+        return json.dumps({"deadLetterTargetArn": target, "maxReceiveCount": number}, separators=(",", ":"))
     dlq = lookup(target)
     if dlq is None:
         raise invalid_value(value, "RedrivePolicy", "Dead letter target does not exist.")
@@ -202,9 +207,9 @@ def effective_attributes(queue: Queue) -> dict[str, str]:
         out["KmsDataKeyReusePeriodSeconds"] = queue.attributes.get("KmsDataKeyReusePeriodSeconds", "300")
         out["SqsManagedSseEnabled"] = "false"
     else:
+        # KmsDataKeyReusePeriodSeconds is a KMS setting: not shown while no KmsMasterKeyId is set,
+        # even when it was set (it is kept, and shows again with a key).
         out["SqsManagedSseEnabled"] = queue.attributes.get("SqsManagedSseEnabled", "true")
-        if "KmsDataKeyReusePeriodSeconds" in queue.attributes:
-            out["KmsDataKeyReusePeriodSeconds"] = queue.attributes["KmsDataKeyReusePeriodSeconds"]
     if queue.fifo:
         out["FifoQueue"] = "true"
         for name in ("ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"):

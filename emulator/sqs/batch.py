@@ -36,3 +36,11 @@ def check_entries(entries: list, entry_name: str) -> None:
 
 def failure(entry_id: str, error: AwsError) -> dict:
     return {"Id": entry_id, "SenderFault": error.sender_fault, "Code": error.code, "Message": error.message}
+
+
+def result(successful: list[dict], failed: list[dict]) -> dict:
+    """A batch answer. AWS leaves an empty ``Failed`` list out (its JSON answer has no ``"Failed": []``)."""
+    out: dict = {"Successful": successful}
+    if failed:
+        out["Failed"] = failed
+    return out

@@ -66,6 +66,10 @@ class ResourceNotFoundException(AwsError):
     status = 404
 
 
+class OverLimit(AwsError):
+    status = 403
+
+
 class UnsupportedOperation(AwsError):
     pass
 

@@ -1,14 +1,16 @@
-"""FIFO receive: strict order within a message group, and a group blocked while it has a message in flight.
+"""FIFO receive, as AWS orders it.
 
-A message is eligible when it is receivable, no message of its group is in flight, and no earlier
-message of its group is still delayed. Eligible messages are taken in sequence order, so a group's
-messages come in send (and batch) order, several of one group in one receive if they are next.
+- A message group is receivable while its oldest message (its head) is visible; an in-flight head
+  blocks the whole group. Only the group's visible prefix is handed out: its messages in order up
+  to the first one that is in flight or still delayed.
+- One receive takes as many messages as it can from one group before it moves to the next.
+- Groups are served in the order their head became receivable (sent, or visible again after a
+  visibility timeout or ChangeMessageVisibility), ties in the order that happened: a group just
+  released goes behind the groups that were waiting.
 
-The receive walks group heads (``sqs_fifo_groups``, by the sequence number of each group's first
-message), skipping the groups with a message in flight at the cost of one row each, then reads the
-first messages of the groups it can take from. So its cost does not grow with a blocked group's
-depth. Only the first ``limit`` groups that give something can hold the ``limit`` lowest eligible
-sequence numbers, so the walk stops there.
+``sqs_fifo_groups`` holds each group's head with that receivable time (see schema/sqs.py), so a
+receive reads the groups it takes from, in order, and of each group the messages it takes plus the
+one that stops it: the cost depends neither on the number of groups nor on their depth.
 """
 
 from __future__ import annotations
@@ -19,48 +21,44 @@ from storage.db import UnitOfWork
 from .model import Queue
 
 
-def select(uow: UnitOfWork, queue: Queue, limit: int, dead_letter: Queue | None) -> tuple[list[int], list[int], bool]:
-    """(row ids to deliver, row ids to dead-letter, whether more may be eligible) for one receive.
+def select(uow: UnitOfWork, queue: Queue, limit: int,
+           dead_letter: Queue | None) -> tuple[list[tuple[str, list[int]]], list[tuple[str, int]], bool]:
+    """(per group in serving order: its group id and the row ids to deliver; (group id, row id) of the
+    rows to dead-letter; whether more may be receivable) for one receive.
 
-    ``dead_letter`` is the DLQ or None.
+    ``dead_letter`` is the DLQ or None: a visible message already received ``maxReceiveCount`` times
+    is moved there instead of being delivered, and the group's prefix goes on after it.
     """
     now = uow.now
-    # over-received messages go to the DLQ (a redrive policy sets both)
     max_receive_count = queue.max_receive_count if dead_letter is not None else None
-    blocked = db.fifo_inflight_groups(uow, queue.id)
-    eligible: list[tuple[int, int]] = []   # (seq, row id)
-    moves: list[int] = []
-    giving = 0
+    taken: list[tuple[str, list[int]]] = []
+    moves: list[tuple[str, int]] = []
+    count = 0
     more = False
-    groups = db.fifo_groups(uow, queue.id)
+    groups = db.fifo_ready_groups(uow, queue.id)
     try:
         for (group,) in groups:
-            if group in blocked:
-                continue
-            if giving >= limit:
+            if count >= limit:
                 more = True
                 break
-            taken = 0
+            ids: list[int] = []
             rows = db.fifo_group_messages(uow, queue.id, group)
             try:
-                for row_id, seq, visible_at, receive_count in rows:
-                    if visible_at > now:  # delayed (or, defensively, in flight): the rest of the group waits
+                for row_id, _seq, visible_at, receive_count in rows:
+                    if visible_at > now:  # in flight or delayed: the rest of the group waits behind it
                         break
                     if max_receive_count is not None and receive_count >= max_receive_count:
-                        moves.append(row_id)
+                        moves.append((group, row_id))
                         continue
-                    if taken >= limit:
+                    if count >= limit:
                         more = True
                         break
-                    eligible.append((seq, row_id))
-                    taken += 1
+                    ids.append(row_id)
+                    count += 1
             finally:
                 rows.close()
-            if taken:
-                giving += 1
+            if ids:
+                taken.append((group, ids))
     finally:
         groups.close()
-    eligible.sort()
-    if len(eligible) > limit:
-        more = True
-    return [row_id for _, row_id in eligible[:limit]], moves, more
+    return taken, moves, more

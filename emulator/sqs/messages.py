@@ -24,7 +24,8 @@ from .receipts import decode_receipt
 _INVALID_CHARS = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _CONTENTS = ("Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | "
              "#xE000 to #xFFFD | #x10000 to #x10FFFF")
-_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_\-.]{1,256}$")
+# Letters and digits of any script (``attr.1øßä``), underscores, hyphens and periods; not punctuation.
+_ATTRIBUTE_NAME = re.compile(r"^[\w\-.]{1,256}$")
 _DATA_TYPE = re.compile(r"^(String|Number|Binary)(\..+)?$")
 _FIFO_ID = re.compile(r"^[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -40,14 +41,15 @@ class NewMessage:
     message_system_attributes: dict[str, dict] | None = None
     message_deduplication_id: str | None = None
     message_group_id: str | None = None
+    trace_header: str | None = None  # the X-Amzn-Trace-Id header of the request that sent it
 
     @classmethod
-    def from_entry(cls, entry: dict) -> NewMessage:
+    def from_entry(cls, entry: dict, trace_header: str | None = None) -> NewMessage:
         return cls(message_body=entry["MessageBody"], delay_seconds=entry.get("DelaySeconds"),
                    message_attributes=entry.get("MessageAttributes"),
                    message_system_attributes=entry.get("MessageSystemAttributes"),
                    message_deduplication_id=entry.get("MessageDeduplicationId"),
-                   message_group_id=entry.get("MessageGroupId"))
+                   message_group_id=entry.get("MessageGroupId"), trace_header=trace_header)
 
 
 @dataclass(slots=True)
@@ -134,6 +136,17 @@ def _check_system_attributes(attributes: dict) -> None:
                                         "with a non-empty value.")
 
 
+def _check_fifo_batch(queue: Queue, entries: list[dict]) -> None:
+    """A FIFO batch entry without a group id, or without a deduplication id on a queue without
+    content-based deduplication, fails the whole request (not just its entry), as AWS does."""
+    for entry in entries:
+        if not entry.get("MessageGroupId"):
+            raise InvalidParameterValue("The request must contain the parameter MessageGroupId.")
+        if not entry.get("MessageDeduplicationId") and not queue.content_dedup:
+            raise InvalidParameterValue("The queue should either have ContentBasedDeduplication enabled or "
+                                        "MessageDeduplicationId provided explicitly")
+
+
 class MessageOps(SqsCore):
     # --- preparing (pure) ------------------------------------------------------------------------
 
@@ -180,11 +193,16 @@ class MessageOps(SqsCore):
             raise invalid_value(dedup_id, "MessageDeduplicationId", "The request includes a parameter that is not "
                                 "valid for this queue type.")
         system_stored = _stored(system)[0] if system else None
+        md5_system = md5_of_attributes(system_stored)  # of what the sender gave, the only thing it can check
+        if message.trace_header and not (system_stored or {}).get("AWSTraceHeader"):
+            # The request's X-Amzn-Trace-Id header becomes the AWSTraceHeader system attribute
+            # (an explicit MessageSystemAttributes value wins).
+            system_stored = {**(system_stored or {}),
+                             "AWSTraceHeader": {"DataType": "String", "StringValue": message.trace_header}}
         return Prepared(
             body=body, attributes=json.dumps(stored) if stored else None, md5_body=md5_of_body(body),
             md5_attributes=md5_of_attributes(stored), system=json.dumps(system_stored) if system_stored else None,
-            md5_system=md5_of_attributes(system_stored), delay=delay, group_id=group_id, dedup_id=dedup_id,
-            size=size)
+            md5_system=md5_system, delay=delay, group_id=group_id, dedup_id=dedup_id, size=size)
 
     # --- enqueueing (writer thread) ---------------------------------------------------------------
 
@@ -201,17 +219,22 @@ class MessageOps(SqsCore):
             delay = message.delay if message.delay is not None else queue.delay
             if queue.fifo:
                 assert message.group_id is not None and message.dedup_id is not None  # prepare() saw to it
+                # A deduplication id is remembered in the scope the queue had when it was sent: changing
+                # DeduplicationScope later does not change what the messages already sent deduplicate.
                 scope = message.group_id if queue.group_dedup else ""
-                duplicate = db.find_duplicate(uow, queue.id, scope, message.dedup_id)
+                duplicate = db.find_duplicate(uow, queue.id, message.group_id, message.dedup_id)
                 if duplicate is not None:
                     results.append(self._send_result(message, duplicate[0], duplicate[1]))
                     continue
                 seq = self.next_sequence(now)
                 db.remember_dedup(uow, queue.id, scope, message.dedup_id, message_id, seq, now + DEDUP_WINDOW_MS)
                 self.retention.note(uow, now + DEDUP_WINDOW_MS)
+            # A standard message receivable at once is ready now (see schema/sqs.py); FIFO ones never are.
+            ready = 1 if seq is None and not delay else None
             rows.append((queue.id, message_id, message.body, message.attributes, message.md5_body,
                          message.md5_attributes, message.system, message.md5_system, sender_id, now,
-                         now + delay * 1000, expires_at, message.group_id, message.dedup_id, seq, dlq_source_arn))
+                         now + delay * 1000, expires_at, message.group_id, message.dedup_id, seq, dlq_source_arn,
+                         ready))
             results.append(self._send_result(message, message_id, seq))
         if rows:
             db.insert_messages(uow, rows)
@@ -238,24 +261,31 @@ class MessageOps(SqsCore):
     async def send_message(self, caller: Caller, *, queue_url: str, message_body: str,
                            delay_seconds: int | None = None, message_attributes: dict[str, dict] | None = None,
                            message_system_attributes: dict[str, dict] | None = None,
-                           message_deduplication_id: str | None = None, message_group_id: str | None = None) -> dict:
+                           message_deduplication_id: str | None = None, message_group_id: str | None = None,
+                           trace_header: str | None = None) -> dict:
+        """``trace_header``: the request's X-Amzn-Trace-Id header (the AWSTraceHeader system attribute)."""
         message = NewMessage(message_body=message_body, delay_seconds=delay_seconds,
                              message_attributes=message_attributes, message_system_attributes=message_system_attributes,
-                             message_deduplication_id=message_deduplication_id, message_group_id=message_group_id)
+                             message_deduplication_id=message_deduplication_id, message_group_id=message_group_id,
+                             trace_header=trace_header)
         return await self.store.transaction(self._send_txn, caller, queue_url, message)
 
     def _send_txn(self, uow: UnitOfWork, caller: Caller, url: str, message: NewMessage) -> dict:
         queue = self.queue_by_url(uow, caller, url)
         return self.enqueue(uow, queue, [self.prepare(queue, message)], caller.account)[0]
 
-    async def send_message_batch(self, caller: Caller, *, queue_url: str, entries: list[dict]) -> dict:
+    async def send_message_batch(self, caller: Caller, *, queue_url: str, entries: list[dict],
+                                 trace_header: str | None = None) -> dict:
         """``entries``: SendMessageBatchRequestEntry structures (wire shape)."""
-        return await self.store.transaction(self._send_batch_txn, caller, queue_url, entries)
+        return await self.store.transaction(self._send_batch_txn, caller, queue_url, entries, trace_header)
 
-    def _send_batch_txn(self, uow: UnitOfWork, caller: Caller, url: str, entries: list[dict]) -> dict:
+    def _send_batch_txn(self, uow: UnitOfWork, caller: Caller, url: str, entries: list[dict],
+                        trace_header: str | None) -> dict:
         queue = self.queue_by_url(uow, caller, url)
         batch.check_entries(entries, "SendMessageBatchRequestEntry")
-        messages = [NewMessage.from_entry(entry) for entry in entries]
+        if queue.fifo:
+            _check_fifo_batch(queue, entries)
+        messages = [NewMessage.from_entry(entry, trace_header) for entry in entries]
         total = sum(len(m.message_body.encode("utf-8")) + _stored(m.message_attributes or {})[1] for m in messages)
         if total > 1048576:
             raise batch.BatchRequestTooLong(f"Batch requests cannot be longer than 1048576 bytes. You have sent "
@@ -270,7 +300,7 @@ class MessageOps(SqsCore):
         successful = []
         for entry_id, result in zip(ids, self.enqueue(uow, queue, prepared, caller.account), strict=True):
             successful.append({"Id": entry_id, **result})
-        return {"Successful": successful, "Failed": failed}
+        return batch.result(successful, failed)
 
     async def delete_message(self, caller: Caller, *, queue_url: str, receipt_handle: str) -> None:
         await self.store.transaction(self._delete_txn, caller, queue_url, receipt_handle)
@@ -303,4 +333,4 @@ class MessageOps(SqsCore):
                 successful.append({"Id": entry["Id"]})
             except AwsError as error:
                 failed.append(batch.failure(entry["Id"], error))
-        return {"Successful": successful, "Failed": failed}
+        return batch.result(successful, failed)

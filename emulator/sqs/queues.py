@@ -18,6 +18,7 @@ from .errors import (
     InvalidAttributeName,
     InvalidParameterValue,
     MissingParameter,
+    OverLimit,
     PurgeQueueInProgress,
     QueueDeletedRecently,
     QueueNameExists,
@@ -29,19 +30,22 @@ from .urls import queue_url as url_of
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _LABEL = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
-_QUEUE_ACTIONS = {"*", "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
-                  "GetQueueAttributes", "GetQueueUrl", "ListDeadLetterSourceQueues", "PurgeQueue",
-                  "ListQueueTags", "SendMessageBatch", "DeleteMessageBatch", "ChangeMessageVisibilityBatch",
-                  "SetQueueAttributes", "StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask"}
+# What AddPermission can grant to another account, and the actions only the owner may call ("Cross-account
+# permissions don't apply to this action", SQS API Reference; AddPermission refuses to grant them).
+_GRANTABLE = {"*", "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes",
+              "GetQueueUrl", "ListDeadLetterSourceQueues", "PurgeQueue", "SendMessageBatch", "DeleteMessageBatch",
+              "ChangeMessageVisibilityBatch"}
+_OWNER_ONLY = {"AddPermission", "RemovePermission", "CreateQueue", "DeleteQueue", "ListQueues", "ListQueueTags",
+               "SetQueueAttributes", "TagQueue", "UntagQueue", "StartMessageMoveTask", "ListMessageMoveTasks",
+               "CancelMessageMoveTask"}
+_MAX_ACTIONS = 7
 
 
 def check_name(name: str, fifo: bool) -> None:
     if name == "":
         raise InvalidParameterValue("Queue name cannot be empty")
     if fifo:
-        if not name.endswith(".fifo"):
-            raise InvalidAttributeName("Unknown Attribute FifoQueue.")
-        if not _NAME.match(name[:-5] + "_fifo"):
+        if not name.endswith(".fifo") or not _NAME.match(name[:-5] + "_fifo"):
             raise InvalidParameterValue("The name of a FIFO queue can only include alphanumeric characters, "
                                         "hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in "
                                         "length.")
@@ -189,13 +193,20 @@ class QueueOps(SqsCore):
     # --- tags -------------------------------------------------------------------------------------
 
     async def tag_queue(self, caller: Caller, *, queue_url: str, tags: dict[str, str]) -> None:
-        await self.store.transaction(self._tags_txn, caller, queue_url, tags, [])
+        await self.store.transaction(self._tags_txn, caller, queue_url, tags, None)
 
     async def untag_queue(self, caller: Caller, *, queue_url: str, tag_keys: list[str]) -> None:
-        await self.store.transaction(self._tags_txn, caller, queue_url, {}, tag_keys)
+        await self.store.transaction(self._tags_txn, caller, queue_url, None, tag_keys)
 
-    def _tags_txn(self, uow: UnitOfWork, caller: Caller, url: str, add: dict[str, str], remove: list[str]) -> None:
+    def _tags_txn(self, uow: UnitOfWork, caller: Caller, url: str, add: dict[str, str] | None,
+                  remove: list[str] | None) -> None:
+        """TagQueue (``add``) or UntagQueue (``remove``); each refuses an empty request, as AWS does."""
         queue = self.queue_by_url(uow, caller, url)
+        if add is not None and not add:
+            raise MissingParameter("The request must contain the parameter Tags.")
+        if remove is not None and not remove:
+            raise InvalidParameterValue("Tag keys must be between 1 and 128 characters in length.")
+        add, remove = add or {}, remove or []
         tags = {k: v for k, v in queue.tags.items() if k not in remove}
         tags.update(add)
         if len(tags) > 50:
@@ -221,7 +232,7 @@ class QueueOps(SqsCore):
         """Add (``grant`` = account ids, actions) or remove (None) the policy statement ``label``."""
         queue = self.queue_by_url(uow, caller, url)
         policy: dict[str, Any] = json.loads(queue.attributes["Policy"]) if queue.attributes.get("Policy") else {
-            "Version": "2012-10-17", "Id": f"{queue.arn}/SQSDefaultPolicy", "Statement": []}
+            "Version": "2008-10-17", "Id": f"{queue.arn}/SQSDefaultPolicy", "Statement": []}
         found = policy.get("Statement") or []
         statements: list[dict[str, Any]] = found if isinstance(found, list) else [found]
         labels = [s.get("Sid") for s in statements]
@@ -230,16 +241,21 @@ class QueueOps(SqsCore):
             if not _LABEL.match(label):
                 raise invalid_value(label, "Label", "Can only include alphanumeric characters, hyphens, or "
                                     "underscores. 1 to 80 in length")
-            if label in labels:
-                raise invalid_value(label, "Label", "Already exists.")
-            if not accounts:
-                raise MissingParameter("The request must contain the parameter AWSAccountIds.")
             if not actions:
                 raise MissingParameter("The request must contain the parameter Actions.")
+            if not accounts:
+                raise invalid_value("[]", "PrincipalId", "Unable to verify.")
+            if len(actions) > _MAX_ACTIONS:
+                raise OverLimit(f"{len(actions)} Actions were found, maximum allowed is {_MAX_ACTIONS}.")
             for action in actions:
-                if action not in _QUEUE_ACTIONS:
+                if action in _OWNER_ONLY:
+                    raise invalid_value(f"SQS:{action}", "ActionName", "Only the queue owner is allowed to invoke "
+                                        "this action.")
+                if action not in _GRANTABLE:
                     raise invalid_value(f"SQS:{action}", "ActionName", "Please refer to the appropriate WSDL for "
                                         "a list of valid actions.")
+            if label in labels:
+                raise invalid_value(label, "Label", "Already exists.")
             principals = [arns.build("iam", "", a, "root") for a in accounts]
             statements.append({
                 "Sid": label, "Effect": "Allow",
@@ -248,7 +264,7 @@ class QueueOps(SqsCore):
                 "Resource": queue.arn})
         else:
             if label not in labels:
-                raise invalid_value(label, "Label", "can't find label.")
+                raise invalid_value(label, "Label", "can't find label on existing policy.")
             statements = [s for s in statements if s.get("Sid") != label]
         updated = dict(queue.attributes)
         if statements:

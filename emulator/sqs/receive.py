@@ -31,15 +31,19 @@ SYSTEM_NAMES = ("SenderId", "SentTimestamp", "ApproximateReceiveCount", "Approxi
 
 
 class _Selection:
-    """Which system and message attributes a receive asked for."""
+    """Which system and message attributes a receive asked for.
+
+    MessageAttributeNames: ``All``, ``.*`` and ``*`` ask for every attribute; ``name.*`` for those whose
+    name starts with ``name`` (``Hel.*`` returns ``Hello`` and ``Help.Me``); anything else is a name.
+    """
 
     __slots__ = ("system", "all_attributes", "names", "prefixes")
 
     def __init__(self, system_names: list[str], attribute_names: list[str]):
         self.system = set(SYSTEM_NAMES) if "All" in system_names else set(system_names)
-        self.all_attributes = any(n in ("All", ".*") for n in attribute_names)
+        self.all_attributes = any(n in ("All", ".*", "*") for n in attribute_names)
         self.names = {n for n in attribute_names if not n.endswith(".*")}
-        self.prefixes = tuple(n[:-1] for n in attribute_names if n.endswith(".*") and n != ".*")
+        self.prefixes = tuple(n[:-2] for n in attribute_names if n.endswith(".*") and n != ".*")
 
     def wants(self, name: str) -> bool:
         return self.all_attributes or name in self.names or (bool(self.prefixes) and name.startswith(self.prefixes))
@@ -74,7 +78,7 @@ class ReceiveOps(RedriveOps):
             now = self.clock.now_ms()
             if end is None:
                 end = now + (queue.wait if wait_time_seconds is None else wait_time_seconds) * 1000
-            if messages or now >= end:
+            if messages or now >= end or self.emulator.stopping:
                 return {"Messages": messages} if messages else {}
             deadline = end if next_visible is None else min(end, next_visible)
             await self.waiters.wait(("sqs", queue.id), deadline, since=mark)
@@ -94,24 +98,28 @@ class ReceiveOps(RedriveOps):
                 # nothing of that batch is left to replay: a fresh receive under the same attempt id
         dlq = self.queue_by_arn(uow, queue.redrive_target) if queue.max_receive_count else None
         if dlq is not None and dlq.id == queue.id:
-            dlq = None  # never accepted (see attributes); moving a message into its own queue would never end
+            # A queue may name itself as its DLQ (AWS accepts the policy). Moving a message into the
+            # queue it is in changes nothing, so it is delivered as usual and the receive never loops.
+            dlq = None
         more = False
         rows: list[MessageRow]
         if queue.fifo:
-            take, moves, more = fifo.select(uow, queue, limit, dlq)
-            for row_id in moves:
+            taken, moves, more = fifo.select(uow, queue, limit, dlq)
+            for _group, row_id in moves:
                 assert dlq is not None  # fifo.select dead-letters only with a DLQ
                 self.dead_letter(uow, queue, dlq, row_id)
-            rows = db.mark_received(uow, take, visible_at) if take else []
-            rows.sort(key=lambda r: r.seq or 0)
+            rows = []
+            for group, ids in taken:  # group by group, in the order the groups are served
+                rows += db.mark_received(uow, ids, visible_at, self.next_sequence(uow.now))
+                db.refresh_group(uow, queue.id, group)
         elif dlq is not None:
             max_receive_count = queue.max_receive_count or 0  # set with the redrive target
-            # One call is one delivery per message: rows taken here (receivable again at once with
-            # VisibilityTimeout=0) are not looked at again.
+            db.mark_ready(uow, queue.id)
+            # One call is one delivery per message: a row taken here is no longer ready (even when
+            # VisibilityTimeout=0 makes it receivable again at once), so it is not looked at again.
             rows = []
-            seen: list[int] = []
             while len(rows) < limit:
-                candidates = db.visible_candidates(uow, queue.id, limit - len(rows), seen)
+                candidates = db.visible_candidates(uow, queue.id, limit - len(rows))
                 if not candidates:
                     break
                 take = []
@@ -120,11 +128,11 @@ class ReceiveOps(RedriveOps):
                         self.dead_letter(uow, queue, dlq, row_id)
                     else:
                         take.append(row_id)
-                        seen.append(row_id)
                 if take:
                     rows += db.mark_received(uow, take, visible_at)
             more = len(rows) >= limit
         else:
+            db.mark_ready(uow, queue.id)
             rows = db.receive_visible(uow, queue.id, visible_at, limit)
             more = len(rows) >= limit
         messages, handles = [], []
@@ -137,9 +145,9 @@ class ReceiveOps(RedriveOps):
             self.retention.note(uow, uow.now + ATTEMPT_WINDOW_MS)
         if visible_at <= uow.now and rows:
             self.wake(uow, queue, len(rows))  # received with VisibilityTimeout=0: still receivable by others
-        elif more and (queue.fifo or db.any_visible(uow, queue.id)):
+        elif more and (queue.fifo or db.any_ready(uow, queue.id)):
             self.wake(uow, queue, 1)  # a full batch with more left: the next long poll takes the rest
-        next_visible = None if messages else db.next_visible_at(uow, queue.id)
+        next_visible = None if messages else db.next_visible_at(uow, queue.id, queue.fifo)
         return messages, queue, next_visible
 
     def _retry_attempt(self, uow: UnitOfWork, queue: Queue, cached: list, visible_at: int,
@@ -152,7 +160,7 @@ class ReceiveOps(RedriveOps):
             if row is None or row.message_id != message_id or \
                     row.receive_count != decode_receipt(handle, queue).receive_count:
                 continue
-            db.set_visible_at(uow, row_id, visible_at)
+            db.set_visible_at(uow, row_id, visible_at, self.next_sequence(uow.now))
             out.append(self.message_out(row, queue, handle, selection))
         return out
 
@@ -218,12 +226,14 @@ class ReceiveOps(RedriveOps):
         if queue.fifo and receive_count != receipt.receive_count:
             # As for DeleteMessage: a FIFO handle dies with its receive (the message may be someone else's now).
             raise invalid_value(handle, "ReceiptHandle", "The receipt handle has expired.")
-        if visible_at <= uow.now or receive_count == 0:
+        if receive_count == 0:
             raise MessageNotInflight("The message referred to isn't in flight.")
+        # A message whose visibility timeout already ran out is changed too: AWS answers 200, and the
+        # new timeout counts from now (the message is in flight again until it ends).
         if received_at is not None and uow.now + timeout * 1000 > received_at + MAX_VISIBILITY_S * 1000:
             raise invalid_value(timeout, "VisibilityTimeout", "Total VisibilityTimeout for the message is beyond "
                                 "the limit [43200 seconds]")
-        db.set_visible_at(uow, receipt.row_id, uow.now + timeout * 1000)
+        db.set_visible_at(uow, receipt.row_id, uow.now + timeout * 1000, self.next_sequence(uow.now))
         if timeout == 0:
             self.wake(uow, queue, 1)  # receivable now (for FIFO, its group too)
         elif uow.now + timeout * 1000 < visible_at:
@@ -243,7 +253,7 @@ class ReceiveOps(RedriveOps):
                 successful.append({"Id": entry["Id"]})
             except AwsError as error:
                 failed.append(batch.failure(entry["Id"], error))
-        return {"Successful": successful, "Failed": failed}
+        return batch.result(successful, failed)
 
     # --- peeking (admin API): no side effects ---------------------------------------------------
 

@@ -3,6 +3,8 @@
 from . import (
     core,  # noqa: F401
     delivery,  # noqa: F401
+    dynamodb,  # noqa: F401
+    events,  # noqa: F401
     sns,  # noqa: F401
     sqs,  # noqa: F401
     sqs_moves,  # noqa: F401

@@ -1,15 +1,34 @@
 """SQS tables. Times are epoch milliseconds.
 
 A message is receivable iff ``visible_at <= now < expires_at``: delay, visibility timeout and
-retention are all just these two columns, so no timer is needed and ``(queue_id, visible_at)``
-serves every receive whatever the queue depth. ``dlq_source_arn`` remembers the queue a
-dead-lettered message came from (DeadLetterQueueSourceArn, and the origin a move task sends it
-back to).
+retention are all just these two columns, so no timer is needed. ``dlq_source_arn`` remembers the
+queue a dead-lettered message came from (DeadLetterQueueSourceArn, and the origin a move task sends
+it back to).
+
+Receive order, at a cost independent of queue depth and of the number of FIFO groups:
+
+- Standard queues hand out the oldest visible message by send order (``id``) first. A message
+  receivable when sent is stored ``ready = 1``; one that becomes receivable later (a delay or a
+  visibility timeout running out) is marked ready by the first receive that finds it visible,
+  through ``ix_sqs_messages_waiting``, which holds only the messages not marked yet. A receive then
+  reads ``ix_sqs_messages_ready`` in ``id`` order: every row it reads is one it hands out.
+- FIFO queues: see ``sqs_fifo_groups``.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+)
 
 from .base import metadata
 
@@ -60,6 +79,12 @@ sqs_messages = Table(
     Column("dedup_id", String),
     Column("seq", Integer),                           # FIFO SequenceNumber (and order)
     Column("dlq_source_arn", String),
+    # Standard queues: 1 once the message is known receivable (see above); NULL while delayed or in
+    # flight, and for a message whose delay or visibility timeout ran out until a receive marks it.
+    Column("ready", Integer),
+    # FIFO: the order in which this message's current ``visible_at`` was set (a sequence number
+    # handed out by the receive or ChangeMessageVisibility that set it; NULL: ``seq``, at the send).
+    Column("visible_seq", Integer),
     # Ids are send order, inside receipt handles and a move task's bound: never reuse a deleted one.
     sqlite_autoincrement=True,
 )
@@ -69,18 +94,30 @@ Index("ix_sqs_messages_fifo", sqs_messages.c.queue_id, sqs_messages.c.seq,
       sqlite_where=sqs_messages.c.seq.isnot(None))
 Index("ix_sqs_messages_fifo_group", sqs_messages.c.queue_id, sqs_messages.c.group_id, sqs_messages.c.seq,
       sqlite_where=sqs_messages.c.seq.isnot(None))
+Index("ix_sqs_messages_ready", sqs_messages.c.queue_id, sqs_messages.c.id,
+      sqlite_where=and_(sqs_messages.c.ready == 1, sqs_messages.c.seq.is_(None)))
+Index("ix_sqs_messages_waiting", sqs_messages.c.queue_id, sqs_messages.c.visible_at,
+      sqlite_where=and_(sqs_messages.c.ready.is_(None), sqs_messages.c.seq.is_(None)))
 
-# FIFO message groups present in a queue and the sequence number of each one's first message: a
-# receive walks group heads, so a deep group whose head is in flight costs one row, not its depth.
-# Kept by the storage functions that insert, move and delete FIFO messages; rebuilt at start.
+# FIFO message groups present in a queue, each as a copy of its head (oldest message): its sequence
+# number, the time it is or became receivable (its ``visible_at``: sent, or visible again) and the
+# order in which that time was set (``COALESCE(visible_seq, seq)``). A group is receivable while its
+# head is (``ready_at <= now``), and groups are served in (ready_at, ready_seq) order: a group whose
+# head came back from a visibility timeout goes behind the groups that were waiting. A receive reads
+# only groups it takes messages from, so its cost depends neither on the number of groups nor on
+# their depth. Derived data: kept by the storage functions that insert, move, delete and change the
+# visibility of FIFO messages, and rebuilt from the messages at start.
 sqs_fifo_groups = Table(
     "sqs_fifo_groups", metadata,
     Column("queue_id", Integer, ForeignKey("sqs_queues.id", ondelete="CASCADE"), nullable=False),
     Column("group_id", String, nullable=False),
     Column("head_seq", Integer, nullable=False),
+    Column("ready_at", Integer, nullable=False),
+    Column("ready_seq", Integer, nullable=False),
     PrimaryKeyConstraint("queue_id", "group_id"),
 )
-Index("ix_sqs_fifo_groups_head", sqs_fifo_groups.c.queue_id, sqs_fifo_groups.c.head_seq)
+Index("ix_sqs_fifo_groups_ready", sqs_fifo_groups.c.queue_id, sqs_fifo_groups.c.ready_at,
+      sqs_fifo_groups.c.ready_seq)
 
 # FIFO deduplication window: (queue, scope = '' or the group id, deduplication id) -> the original.
 sqs_dedup = Table(

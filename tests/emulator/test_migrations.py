@@ -155,7 +155,7 @@ async def test_version_1_is_upgraded_keeping_every_row_and_id(tmp_path):
     store = await open_store(path)
     await store.close()
 
-    assert read(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(2,)]
+    assert read(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(3,)]
     for table, rows in TABLES.items():
         if table in MOVED:
             continue
@@ -272,7 +272,7 @@ async def test_a_step_may_rebuild_a_referenced_table(tmp_path, monkeypatch):
     with enforcement on would delete every message; the store runs steps with it off, so none is lost."""
     step_2 = migrations.STEPS[1]
     monkeypatch.setattr(migrations, "STEPS", [migrations.STEPS[0], lambda sql: (
-        step_2(sql), migrations.rebuild_table(sql, sqs_queues))])
+        step_2(sql), migrations.rebuild_table(sql, sqs_queues)), *migrations.STEPS[2:]])
     path = tmp_path / "sluice.db"
     write_v1(path)
     store = await open_store(path)
@@ -306,3 +306,99 @@ async def test_sns_outbox_rows_and_captured_deliveries_move_to_the_delivery_laye
     assert read(path, "SELECT id, source, protocol, target, source_arn, route, message_id, payload FROM captured") == [
         (3, "sns", "sms", "+15550100", None, None, "m9", '{"Message": "hi"}')]
     assert not read(path, "SELECT name FROM sqlite_master WHERE name = 'sns_captured'")
+
+
+# --- version 2 -> 3: receive order (sqs_messages.ready / visible_seq, sqs_fifo_groups keyed by readiness) ---
+
+# The version-2 DDL of the tables step 3 touches (and the queues they reference), as version 2 created them.
+V2_SCHEMA = """
+CREATE TABLE sqs_queues (
+    id INTEGER NOT NULL, account VARCHAR NOT NULL, region VARCHAR NOT NULL, name VARCHAR NOT NULL,
+    fifo INTEGER NOT NULL, attributes TEXT NOT NULL, tags TEXT NOT NULL, created_at INTEGER NOT NULL,
+    modified_at INTEGER NOT NULL, purged_at INTEGER,
+    PRIMARY KEY (id), CONSTRAINT uq_sqs_queues_name UNIQUE (account, region, name)
+);
+CREATE TABLE sqs_messages (
+    id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, queue_id INTEGER NOT NULL, message_id VARCHAR NOT NULL,
+    body TEXT NOT NULL, attributes TEXT, md5_body VARCHAR NOT NULL, md5_attributes VARCHAR, system TEXT,
+    md5_system VARCHAR, sender_id VARCHAR NOT NULL, sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL, receive_count INTEGER NOT NULL, first_receive_at INTEGER, received_at INTEGER,
+    group_id VARCHAR, dedup_id VARCHAR, seq INTEGER, dlq_source_arn VARCHAR,
+    FOREIGN KEY(queue_id) REFERENCES sqs_queues (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_sqs_messages_expires ON sqs_messages (expires_at);
+CREATE INDEX ix_sqs_messages_fifo ON sqs_messages (queue_id, seq) WHERE seq IS NOT NULL;
+CREATE INDEX ix_sqs_messages_fifo_group ON sqs_messages (queue_id, group_id, seq) WHERE seq IS NOT NULL;
+CREATE INDEX ix_sqs_messages_visible ON sqs_messages (queue_id, visible_at);
+CREATE TABLE sqs_fifo_groups (
+    queue_id INTEGER NOT NULL, group_id VARCHAR NOT NULL, head_seq INTEGER NOT NULL,
+    PRIMARY KEY (queue_id, group_id), FOREIGN KEY(queue_id) REFERENCES sqs_queues (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_sqs_fifo_groups_head ON sqs_fifo_groups (queue_id, head_seq);
+"""
+V2_QUEUES = [(1, "000000000000", "us-east-1", "std", 0, "{}", "{}", T0, T0, None),
+             (2, "000000000000", "us-east-1", "f.fifo", 1, "{}", "{}", T0, T0, None)]
+
+
+def _v2_message(row_id, queue_id, visible_at, receive_count, group=None, seq=None):
+    return (row_id, queue_id, f"mid-{row_id}", f"body {row_id}", None, "md5", None, None, None, "AIDA", T0 + row_id,
+            visible_at, T0 + 10**9, receive_count, None, None, group, None, seq, None)
+
+
+# Standard: 1 in flight, 2 and 4 visible (3 deleted since; the sequence is at 9). FIFO: group a's head (5)
+# in flight, then 6; group b's head (8) visible.
+V2_MESSAGES = [_v2_message(1, 1, T0 + 10**6, 1), _v2_message(2, 1, T0, 0), _v2_message(4, 1, T0, 0),
+               _v2_message(5, 2, T0 + 10**6, 1, "a", 100), _v2_message(6, 2, T0, 0, "a", 101),
+               _v2_message(8, 2, T0, 0, "b", 103)]
+
+
+def write_v2(path) -> None:
+    db = sqlite3.connect(path)
+    db.executescript(V2_SCHEMA)
+    db.executemany(f"INSERT INTO sqs_queues VALUES ({', '.join('?' * 10)})", V2_QUEUES)
+    db.executemany(f"INSERT INTO sqs_messages VALUES ({', '.join('?' * 20)})", V2_MESSAGES)
+    db.execute("UPDATE sqlite_sequence SET seq = 9 WHERE name = 'sqs_messages'")
+    db.executemany("INSERT INTO sqs_fifo_groups VALUES (?, ?, ?)", [(2, "a", 100), (2, "b", 103)])
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+
+
+async def test_version_2_gets_the_receive_order_columns_keeping_every_message(tmp_path):
+    from storage import sqs as repo
+
+    path = tmp_path / "v2.db"
+    write_v2(path)
+    store = await open_store(path)
+    try:
+        columns = [c[1] for c in read(path, "PRAGMA table_info(sqs_messages)")]
+        assert columns[-2:] == ["ready", "visible_seq"]
+        assert read(path, f"SELECT {', '.join(columns[:-2])} FROM sqs_messages ORDER BY id") == V2_MESSAGES
+        assert read(path, "SELECT DISTINCT ready, visible_seq FROM sqs_messages") == [(None, None)]
+        assert [c[1] for c in read(path, "PRAGMA table_info(sqs_fifo_groups)")] == [
+            "queue_id", "group_id", "head_seq", "ready_at", "ready_seq"]
+        # Derived data: rebuilt at start (Sqs._load), from the heads' visibility.
+        await store.transaction(repo.rebuild_fifo_groups)
+        assert await store.read(lambda uow: uow.sql.execute(
+            "SELECT group_id, head_seq, ready_at, ready_seq FROM sqs_fifo_groups ORDER BY group_id").fetchall()) \
+            == [("a", 100, T0 + 10**6, 100), ("b", 103, T0, 103)]
+
+        def receive_standard(uow):
+            repo.mark_ready(uow, 1)  # old rows are not marked yet: the first receive marks what is visible
+            return [row.id for row in repo.receive_visible(uow, 1, uow.now + 30_000, 10)]
+        assert await store.transaction(receive_standard) == [2, 4]  # oldest first; 1 is in flight
+        new_id = await store.transaction(lambda uow: uow.sql.execute(
+            "INSERT INTO sqs_messages (queue_id, message_id, body, md5_body, sender_id, sent_at, visible_at, "
+            "expires_at, receive_count) VALUES (1, 'n', 'n', 'md5', 'AIDA', 0, 0, 1, 0)").lastrowid)
+        assert new_id == 10  # the sequence survived the rebuild
+    finally:
+        await store.close()
+    assert read(path, "PRAGMA user_version") == [(3,)]
+    assert read(path, "PRAGMA foreign_key_check") == []
+
+
+async def test_an_upgraded_version_2_database_has_the_shape_of_a_new_one(tmp_path):
+    write_v2(tmp_path / "old.db")
+    for name in ("old.db", "new.db"):
+        await (await open_store(tmp_path / name)).close()
+    assert shape(tmp_path / "old.db") == shape(tmp_path / "new.db")

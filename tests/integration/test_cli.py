@@ -1,12 +1,11 @@
-"""The process: ``python -m emulator`` starts fast and small, logs what it serves, obeys its flags and
-SLUICE_* variables, logs one line per AWS call, and stops cleanly on SIGTERM."""
+"""The process: ``python -m emulator`` starts (how fast and how small: bench/startup.py), logs what it
+serves, obeys its flags and SLUICE_* variables, logs one line per AWS call, and stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
 import re
 import signal
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,13 +18,6 @@ STREAMS_TARGET = {"X-Amz-Target": "DynamoDBStreams_20120810.ListStreams", "Conte
 def signed(account: str, region: str, service: str = "dynamodb") -> dict[str, str]:
     return {"Authorization": f"AWS4-HMAC-SHA256 Credential={account}/20260101/{region}/{service}/aws4_request, "
                              "SignedHeaders=host, Signature=00"}
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
 
 
 def wait_for_output(server: ProcessServer, pattern: str, timeout: float = 10) -> str:
@@ -55,11 +47,9 @@ def processes():
 
 
 def test_first_start_creates_the_database_logs_ready_and_stops_cleanly(processes, tmp_path):
+    # How fast it starts and how much memory it takes is measured by bench/startup.py, not asserted here.
     data_dir = tmp_path / "fresh" / "data"
     server = processes("--data-dir", str(data_dir), "--log-level", "info")
-    ready_ms = server.ready_ms
-    time.sleep(0.3)  # let the process settle before reading its idle memory
-    idle_rss = rss_mb(server.proc.pid)
     output = "".join(server.output)
 
     assert "Ready." in output
@@ -69,11 +59,10 @@ def test_first_start_creates_the_database_logs_ready_and_stops_cleanly(processes
     health = server.health()
     assert health["database"] == str(data_dir / "sluice.db")
     assert health["clock"] == "real"
-
-    print(f"\nstart-to-Ready: {ready_ms:.0f} ms (process spawn included); idle RSS: {idle_rss:.1f} MB; "
-          f"RSS after first calls: {rss_mb(server.proc.pid):.1f} MB")
-    assert ready_ms < 5000  # the target is 1 s; generous for a loaded CI machine
-    assert idle_rss < 200   # the target is 80 MB
+    r = httpx.post(server.url, content=b"{}", headers={"X-Amz-Target": "AmazonSQS.ListQueues",
+                                                        "Content-Type": "application/x-amz-json-1.0"})
+    assert r.status_code == 200, r.text          # it answers AWS calls, from the new database
+    assert r.json().get("QueueUrls", []) == []
 
     server.kill(signal.SIGTERM)
     assert server.proc.returncode == 0
@@ -129,7 +118,11 @@ def test_environment_variables_set_the_defaults(processes, tmp_path):
 
 def test_ready_is_logged_whatever_the_log_level(processes):
     server = processes("--in-memory", "--log-level", "error")  # start() waits for the Ready. line
-    assert sum("Ready." in line for line in server.output) == 1
+    # The bare line on stdout (what Testcontainers waits for) and the log line on stderr; the stderr one may
+    # still be on its way when start() returns.
+    wait_for_output(server, r"sluice\.ready: Ready\.")
+    assert sum(line.strip() == "Ready." for line in server.output) == 1
+    assert sum("sluice.ready: Ready." in line for line in server.output) == 1
     httpx.post(server.url, content=b"{}", headers=STREAMS_TARGET)
     server.kill(signal.SIGTERM)
     assert server.proc.returncode == 0
@@ -167,7 +160,8 @@ def test_coverage_script_prints_the_table_and_rewrites_the_readme(tmp_path):
     streams = next(line for line in lines if "(`dynamodbstreams`)" in line)
     done, total = len(implemented("dynamodbstreams")), len(operation_names("dynamodbstreams"))
     assert streams == f"| DynamoDB Streams (`dynamodbstreams`) | {done} | {total} | {100 * done / total:.0f}% |"
-    assert len([line for line in lines if line.startswith("|")]) == 2 + 5 + 1  # header, rule, services, total
+    from api.protocol.models import SERVICES
+    assert len([line for line in lines if line.startswith("|")]) == 2 + len(SERVICES) + 1  # header, rule, services, total
     text = readme.read_text()
     assert "stale" not in text and run.stdout.strip() in text
     assert text.startswith("# T\n\nbefore\n<!-- coverage:start -->\n| service") and text.endswith("<!-- coverage:end -->\nafter\n")
@@ -181,3 +175,49 @@ def test_coverage_script_prints_the_table_and_rewrites_the_readme(tmp_path):
     bad = subprocess.run([sys.executable, "scripts/coverage.py", "--readme", str(plain)], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "markers" in bad.stderr
+
+
+# --- added with issue 13: what a new user met on day one ---------------------------------------
+
+def test_ready_is_a_bare_line_on_stdout_and_a_log_line_on_stderr(tmp_path):
+    """Testcontainers' LocalStack modules wait for a line that is exactly ``Ready.`` (some on stdout only)."""
+    import subprocess
+    import sys
+
+    from tests.server import ROOT, free_socket
+
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    proc = subprocess.Popen([sys.executable, "-m", "emulator", "--in-memory", "--port", str(port)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == "Ready.\n"  # the first line on stdout, once Sluice serves
+        assert httpx.get(f"http://127.0.0.1:{port}/_sluice/health").status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=15)
+    assert out == ""  # nothing else on stdout
+    assert re.search(r"^\S+ \S+ INFO sluice\.ready: Ready\. \(\d+ ms\)$", err, re.MULTILINE), err
+    assert "Ready." not in err.replace("sluice.ready: Ready.", "")
+    assert proc.returncode == 0
+
+
+@pytest.mark.parametrize("where", ["below-a-file", "a-file"])
+def test_a_data_directory_sluice_cannot_use_is_named_with_the_way_out(tmp_path, where):
+    import subprocess
+    import sys
+
+    from tests.server import ROOT
+
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a directory")
+    data_dir = blocker / "data" if where == "below-a-file" else blocker
+    proc = subprocess.run([sys.executable, "-m", "emulator", "--data-dir", str(data_dir), "--port", "1"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert f"Sluice cannot keep its database in {data_dir}:" in proc.stderr
+    assert ("Not a directory" if where == "below-a-file" else "it is a file, not a directory") in proc.stderr
+    assert "--data-dir" in proc.stderr and "SLUICE_DATA_DIR" in proc.stderr and "--in-memory" in proc.stderr
+    assert "Traceback" not in proc.stderr and "sqlite" not in proc.stderr.lower()

@@ -199,3 +199,15 @@ def test_captured_targets_are_recorded_with_their_payload(sluice, admin):
     assert entry["status"] == "delivered"
     rows = sluice.call(lambda: sluice.emulator.delivery.captured(source="events"))
     assert [(r["protocol"], r["payload"]) for r in rows] == [("lambda", payload)]
+
+
+def test_captured_deliveries_are_listed_over_the_admin_api(sluice, admin):
+    payload = {"Input": "{\"a\": 1}"}
+    function = "arn:aws:lambda:us-east-1:000000000000:function:f"
+    transaction(sluice, lambda uow: sluice.emulator.delivery.dispatch(
+        uow, message(capture=payload, route="target-1"), Target("captured", function, "lambda")))
+    [row] = admin.get("/_sluice/captured", params={"source": "events", "protocol": "lambda"}).json()
+    assert (row["target"], row["payload"], row["route"]) == (function, payload, "target-1")
+    assert row["source_arn"] == "arn:aws:events:us-east-1:000000000000:rule/r"
+    assert admin.get("/_sluice/captured", params={"source": "sns"}).json() == []
+    assert admin.get("/_sluice/captured", params={"after_id": -1}).status_code == 422

@@ -27,7 +27,7 @@ def test_create_topic_is_idempotent_and_rejects_different_attributes(client):
     ("bad name", {}, "Invalid parameter: Topic Name"),
     ("x" * 257, {}, "Invalid parameter: Topic Name"),
     ("plain.fifo", {}, "Invalid parameter: Topic Name"),
-    ("nofifo", {"FifoTopic": "true"}, "Invalid parameter: Fifo Topic names must end with .fifo"),
+    ("nofifo", {"FifoTopic": "true"}, "Invalid parameter: Topic Name"),
 ])
 def test_topic_name_rules(client, name, attributes, message):
     with pytest.raises(ClientError) as err:

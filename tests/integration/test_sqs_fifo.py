@@ -45,21 +45,25 @@ def test_group_is_blocked_while_a_message_is_in_flight(sqs, fifo, advance):
     assert first["Body"] == "a1"
     assert bodies(sqs, fifo) == ["b1"]  # group a waits for a1
     assert bodies(sqs, fifo) == []
-    advance(30)  # a1 and b1 come back
+    advance(30)  # a1 and b1 come back, a1's first (received first)
     assert bodies(sqs, fifo, n=2) == ["a1", "a2"]
     advance(30)
+    # Groups come back in the order their head became receivable: b (visible again at +30 s, not
+    # received since) before a (visible again at +60 s); each group's whole visible prefix at once.
     got = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)["Messages"]
-    assert [m["Body"] for m in got] == ["a1", "a2", "b1", "a3"]
+    assert [m["Body"] for m in got] == ["b1", "a1", "a2", "a3"]
     sqs.delete_message(QueueUrl=fifo, ReceiptHandle=got[0]["ReceiptHandle"])
 
 
-def test_blocked_by_a_message_made_invisible_again(sqs, fifo):
+def test_a_head_visible_again_opens_only_the_visible_prefix(sqs, fifo):
+    """LocalStack's AWS-validated test_fifo_message_group_visibility_after_terminate_visibility_timeout:
+    a group is receivable while its head is visible, and only its visible messages are returned."""
     sqs.send_message(QueueUrl=fifo, MessageBody="1", MessageGroupId="g")
     sqs.send_message(QueueUrl=fifo, MessageBody="2", MessageGroupId="g")
     got = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)["Messages"]
-    sqs.change_message_visibility(QueueUrl=fifo, ReceiptHandle=got[0]["ReceiptHandle"], VisibilityTimeout=0)
-    assert bodies(sqs, fifo) == []  # message 2 is still in flight: the group stays blocked
     sqs.change_message_visibility(QueueUrl=fifo, ReceiptHandle=got[1]["ReceiptHandle"], VisibilityTimeout=0)
+    assert bodies(sqs, fifo) == []  # the head (1) is in flight: the whole group is blocked
+    sqs.change_message_visibility(QueueUrl=fifo, ReceiptHandle=got[0]["ReceiptHandle"], VisibilityTimeout=0)
     assert bodies(sqs, fifo) == ["1", "2"]
 
 

@@ -32,7 +32,9 @@ def test_create_is_idempotent_for_same_attributes_and_refuses_different(client):
      "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"),
     ("std.fifo", {}, "InvalidParameterValue",
      "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"),
-    ("nofifo", {"FifoQueue": "true"}, "InvalidAttributeName", "Unknown Attribute FifoQueue."),
+    ("nofifo", {"FifoQueue": "true"}, "InvalidParameterValue",
+     "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end "
+     "with .fifo suffix and be 1 to 80 in length."),
     ("std", {"FifoQueue": "false"}, "InvalidAttributeName", "Unknown Attribute FifoQueue."),
     ("std", {"ContentBasedDeduplication": "true"}, "InvalidAttributeName",
      "Unknown Attribute ContentBasedDeduplication."),

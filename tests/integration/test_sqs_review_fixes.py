@@ -34,18 +34,23 @@ def fifo_queue(sqs, name, **attributes):
 
 # --- 1. a redrive policy naming its own queue -------------------------------------------------
 
-def test_redrive_policy_pointing_at_its_own_queue_is_rejected(sqs):
+def test_redrive_policy_pointing_at_its_own_queue_is_accepted_and_never_loops(sqs, advance):
+    """AWS accepts a queue as its own DLQ (issue #14); over-received messages are simply delivered."""
     url = sqs.create_queue(QueueName="self")["QueueUrl"]
-    policy = json.dumps({"deadLetterTargetArn": arn_of(sqs, url), "maxReceiveCount": "1"})
-    code, message, status = error_of(sqs.set_queue_attributes, QueueUrl=url, Attributes={"RedrivePolicy": policy})
-    assert (code, status) == ("InvalidParameterValue", 400)
-    assert message.startswith(f"Value {policy} for parameter RedrivePolicy is invalid. Reason: ")
-    assert "RedrivePolicy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    policy = json.dumps({"deadLetterTargetArn": arn_of(sqs, url), "maxReceiveCount": 1})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": policy})
+    assert json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"][
+        "RedrivePolicy"]) == json.loads(policy)
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    for count in (1, 2, 3):
+        got = sqs.receive_message(QueueUrl=url, AttributeNames=["ApproximateReceiveCount"],
+                                  VisibilityTimeout=1)["Messages"]
+        assert [(m["Body"], m["Attributes"]["ApproximateReceiveCount"]) for m in got] == [("x", str(count))]
+        advance(1)
     # at creation too (the queue's own ARN is known before it exists)
     own = "arn:aws:sqs:us-east-1:000000000000:self2"
-    code, _, _ = error_of(sqs.create_queue, QueueName="self2", Attributes={
+    sqs.create_queue(QueueName="self2", Attributes={
         "RedrivePolicy": json.dumps({"deadLetterTargetArn": own, "maxReceiveCount": "1"})})
-    assert code == "InvalidParameterValue"
 
 
 # --- 2. a send wakes one long poll, not all of them ------------------------------------------
@@ -212,14 +217,15 @@ def test_fifo_receive_cost_does_not_grow_with_a_blocked_groups_depth(sqs, sluice
 
 
 def test_fifo_order_across_groups_delays_and_dead_letters(sqs, advance):
-    """Group heads in sequence order; a group's run stops at a delayed message; over-received heads move."""
+    """Groups in the order their head became receivable, each group's visible run at once; a group's run
+    stops at a delayed message; over-received heads move."""
     dlq = fifo_queue(sqs, "order-dlq.fifo")
     url = fifo_queue(sqs, "order.fifo", RedrivePolicy=json.dumps({"deadLetterTargetArn": arn_of(sqs, dlq),
                                                                   "maxReceiveCount": "1"}))
     for body, group in (("a1", "a"), ("b1", "b"), ("a2", "a"), ("c1", "c"), ("b2", "b")):
         sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=group)
     got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, VisibilityTimeout=5)["Messages"]
-    assert [m["Body"] for m in got] == ["a1", "b1", "a2"]
+    assert [m["Body"] for m in got] == ["a1", "a2", "b1"]
     assert [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == ["c1"]
     advance(5)  # a1, b1, a2 were received once: the next receive moves them and delivers what follows
     got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=5)["Messages"]
@@ -229,9 +235,9 @@ def test_fifo_order_across_groups_delays_and_dead_letters(sqs, advance):
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "30", "RedrivePolicy": ""})
     sqs.send_message(QueueUrl=url, MessageBody="d1", MessageGroupId="d")
     assert "Messages" not in sqs.receive_message(QueueUrl=url)  # c1, b2 in flight; d1 delayed
-    advance(30)
+    advance(30)  # b2 visible again since +10 s, c1 since +30 s, d1 since +35 s (its delay)
     assert [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == \
-        ["c1", "b2", "d1"]
+        ["b2", "c1", "d1"]
 
 
 # --- 8. crafted receipt handles ----------------------------------------------------------------

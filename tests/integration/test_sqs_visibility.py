@@ -39,9 +39,10 @@ def test_change_message_visibility(sqs, advance):
     assert "Messages" not in sqs.receive_message(QueueUrl=url)
     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
     message = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]
-    code, _ = error_of(sqs.change_message_visibility, QueueUrl=url, ReceiptHandle=message["ReceiptHandle"],
-                       VisibilityTimeout=10)
-    assert code == "AWS.SimpleQueueService.MessageNotInflight"
+    # Its visibility timeout already ran out: AWS still answers 200 (not MessageNotInflight), and the
+    # message is in flight again for the new timeout (see test_wire_exact_sqs.py).
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=10)
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
     assert error_of(sqs.change_message_visibility, QueueUrl=url, ReceiptHandle="junk",
                     VisibilityTimeout=10)[0] == "ReceiptHandleIsInvalid"
 

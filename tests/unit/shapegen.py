@@ -118,7 +118,7 @@ def string_for_pattern(pattern: str, low: int, high: int | None, rng: random.Ran
         return "x" * max(low, 1) if high is None or high >= 1 else ""
     parsed = sre_parse.parse(pattern, re.DOTALL)
     for extra in (2, 0, 1, 3, 5, 8, 12, 20, 40, 80, 160):
-        for _ in range(4):
+        for _ in range(16):  # an exact length (STS's 6-digit TokenCode: [\d]*, 6..6) may take a few draws
             text = _RegexGen(rng, extra).seq(parsed)
             if regex.fullmatch(text) and len(text) >= low and (high is None or len(text) <= high):
                 return text

@@ -139,8 +139,8 @@ def _client(service: str):
 
 
 def _wire_code(model_name: str, shape) -> str:
-    """The code a service sends for a modeled error (SNS and SQS-query have their own codes)."""
-    return shape.metadata.get("error", {}).get("code", shape.name) if model_name == "sns" else shape.name
+    """The code a service sends for a modeled error (SNS, STS and SQS-query have their own codes)."""
+    return shape.metadata.get("error", {}).get("code", shape.name) if model_name in ("sns", "sts") else shape.name
 
 
 def _modeled_status(model_name: str, shape) -> int | None:

@@ -77,8 +77,12 @@ INDEX: /[0-9]+/
 %ignore /[ \t\r\n]+/
 """
 
-PARSER = Lark(GRAMMAR, parser="lalr", lexer="contextual", start=["condition", "update", "projection"],
-              maybe_placeholders=False)
+@lru_cache(maxsize=1)
+def parser() -> Lark:
+    """The LALR parser, built on first use (~100 ms): a Sluice that never sees an expression never pays it,
+    and start-up stays fast. Immutable once built."""
+    return Lark(GRAMMAR, parser="lalr", lexer="contextual", start=["condition", "update", "projection"],
+                maybe_placeholders=False)
 
 # Only for error messages: how AWS's lexer splits the text around an offending token.
 _TOKENS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|#[A-Za-z0-9_]*|:[A-Za-z0-9_]*|[0-9]+|<>|<=|>=|\S")
@@ -106,7 +110,7 @@ def parse_tree(text: str, start: str) -> Tree:
     if not text:
         raise ValidationError("The expression can not be empty;")
     try:
-        return PARSER.parse(text, start=start)
+        return parser().parse(text, start=start)
     except UnexpectedEOF:
         raise ValidationError(syntax_error(text, None)) from None
     except UnexpectedToken as e:
@@ -119,4 +123,4 @@ def parse_tree(text: str, start: str) -> Tree:
         raise ValidationError(syntax_error(text, None)) from None
 
 
-__all__ = ["GRAMMAR", "PARSER", "Token", "Tree", "parse_tree", "syntax_error"]
+__all__ = ["GRAMMAR", "parser", "Token", "Tree", "parse_tree", "syntax_error"]
