@@ -33,8 +33,10 @@ class Health(BaseModel):
 
 
 class ClockAdvance(BaseModel):
-    seconds: float | None = Field(None, ge=0, description="Seconds to move the fake clock forward.")
-    ms: int | None = Field(None, ge=0, description="Milliseconds to move the fake clock forward.")
+    # Bounded: a year at most, and no inf/nan (either would reach int() and answer 500).
+    seconds: float | None = Field(None, ge=0, le=366 * 86_400, allow_inf_nan=False,
+                                  description="Seconds to move the fake clock forward.")
+    ms: int | None = Field(None, ge=0, le=366 * 86_400_000, description="Milliseconds to move the fake clock forward.")
 
 
 class ClockState(BaseModel):

@@ -215,8 +215,10 @@ def admin_app(app: SluiceApp):
     """The FastAPI app of everything that is not an AWS call: /_sluice/*, /_localstack/*, /moto-api/*,
     /_aws/*, the console and the docs."""
     from fastapi import FastAPI
+    from fastapi.encoders import jsonable_encoder
+    from fastapi.exceptions import RequestValidationError
     from fastapi.openapi.docs import get_swagger_ui_html
-    from fastapi.responses import HTMLResponse
+    from fastapi.responses import HTMLResponse, JSONResponse
     from fastapi.staticfiles import StaticFiles
 
     from . import admin, console, sns_admin, sqs_admin
@@ -231,6 +233,13 @@ def admin_app(app: SluiceApp):
     api.include_router(sqs_admin.router)
     api.include_router(console.router)  # the web console, /_sluice/console (and a browser's GET /)
     api.mount("/_sluice/static", StaticFiles(directory=STATIC), name="static")
+
+    @api.exception_handler(RequestValidationError)
+    async def invalid(request, exc: RequestValidationError) -> JSONResponse:
+        """FastAPI's 422, with each offending input as text: an input such as 1e400 (inf) cannot be
+        written as JSON, and echoing it would turn the 422 into a 500."""
+        errors = [{**e, "input": repr(e.get("input"))} if "input" in e else e for e in exc.errors()]
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
 
     @api.get("/_sluice/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

@@ -7,6 +7,7 @@ through the services' public methods, as an AWS client of the resource's account
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,10 @@ from .delivery.dispatch import KIND as DELIVERY_KIND
 from .delivery.dispatch import log_kind
 from .delivery.model import from_payload
 from .delivery.retry import next_delay_ms
+from .dynamodb.model import Table as DynamoTable
+from .dynamodb.streams_log import EVENT_NAMES as STREAM_EVENTS
+from .dynamodb.streams_read import seq_text
+from .dynamodb.ttl import describe as ttl_describe
 from .events import put_events
 from .events import targets as event_targets
 from .events.common import BusRef, dumps, iso_time
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
 
 MESSAGE_PAGE = 100
 SCHEDULE_SHOWN = 8  # planned attempts shown for a pending delivery
+STREAM_RECORDS = 50  # change records shown for a table's stream
 
 
 def _state(message: dict, now: int) -> str:
@@ -235,3 +241,117 @@ class Inspector:
                                             ingestion_time=ingestion)
                 result["targets"].append({"id": spec.id, "arn": spec.arn, "kind": spec.protocol, "input": body})
         return {"event": event, "rules": results}
+
+    # --- DynamoDB ------------------------------------------------------------------------------------
+
+    async def tables(self, *, account: str | None = None, region: str | None = None) -> list[dict]:
+        """Tables with status, counters, key schema, indexes, stream and TTL settings (see ``_table``)."""
+        return await self.store.read(self._tables_txn, account, region)
+
+    def _tables_txn(self, uow: UnitOfWork, account: str | None, region: str | None) -> list[dict]:
+        return [self._table(uow, row) for row in repo.dynamodb_tables(uow, account=account, region=region)]
+
+    async def table(self, account: str, region: str, name: str) -> dict | None:
+        """One table with its indexes and tags (its stream: ``table_stream``)."""
+        return await self.store.read(self._table_txn, account, region, name)
+
+    def _table_txn(self, uow: UnitOfWork, account: str, region: str, name: str) -> dict | None:
+        found = repo.dynamodb_tables(uow, account=account, region=region, name=name)
+        if not found:
+            return None
+        table = self._table(uow, found[0])
+        table["tags"] = found[0]["tags"]
+        return table
+
+    async def table_stream(self, account: str, region: str, name: str, *, limit: int = STREAM_RECORDS) -> dict | None:
+        """A table's streams (newest first, each with its shards in lineage order) and its latest change
+        records across them, newest first, in wire form: {"streams", "records"}; None: no such table."""
+        return await self.store.read(self._table_stream_txn, account, region, name, limit)
+
+    @staticmethod
+    def _table_stream_txn(uow: UnitOfWork, account: str, region: str, name: str, limit: int) -> dict | None:
+        found = repo.dynamodb_tables(uow, account=account, region=region, name=name)
+        if not found:
+            return None
+        table_id = found[0]["id"]
+        streams = repo.dynamodb_table_streams(uow, table_id)
+        for stream in streams:
+            stream["status"] = "ENABLED" if stream["disabled_at"] is None else "DISABLED"
+            stream["shards"] = _lineage(repo.dynamodb_stream_shards(uow, stream["id"]), stream["open_shard"])
+        return {"streams": streams, "records": [_stream_record(r) for r in
+                                                 repo.dynamodb_stream_records(uow, table_id, limit)]}
+
+    def _table(self, uow: UnitOfWork, row: dict) -> dict:
+        table = DynamoTable.from_row(row["id"], row["account"], row["region"], row["name"], row["definition"],
+                                     row["created_at"])
+        types = table.types
+        delay = self.emulator.settings.dynamodb_table_delay_ms
+
+        def keys(hash_key: str, range_key: str | None) -> list[dict]:
+            out = [{"name": hash_key, "type": types[hash_key], "role": "HASH"}]
+            if range_key is not None:
+                out.append({"name": range_key, "type": types[range_key], "role": "RANGE"})
+            return out
+
+        ttl = ttl_describe(table, uow.now, delay)
+        stream = table.stream if table.stream and table.stream.get("enabled") else None
+        return {
+            "id": table.id, "account": table.account, "region": table.region, "name": table.name, "arn": table.arn,
+            "status": self.emulator.dynamodb.lifecycle.status(table.id, uow.now), "created_at": table.created_at,
+            "item_count": row["item_count"], "size_bytes": row["size_bytes"],
+            "key_schema": keys(table.hash_key, table.range_key),
+            "indexes": [{"no": i.no, "name": i.name, "kind": i.kind, "key_schema": keys(i.hash_key, i.range_key),
+                         "projection": i.projection, "non_key": list(i.non_key)} for i in table.indexes],
+            "stream": None if stream is None else {"view_type": stream.get("view_type"), "label": stream.get("label")},
+            "ttl": {"status": ttl["TimeToLiveStatus"], "attribute": (table.ttl or {}).get("attribute")},
+            "billing_mode": table.billing_mode, "table_class": table.table_class,
+            "deletion_protection": table.deletion_protection,
+        }
+
+
+def wire(value: Any) -> Any:
+    """An item (or any part of one) as DynamoDB's wire JSON shows it: binary values base64."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dict):
+        return {k: wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [wire(v) for v in value]
+    return value
+
+
+def from_wire_key(key: dict) -> dict:
+    """A key in wire JSON (``wire``'s output) back to the service's form: B values as bytes."""
+    return {name: {"B": base64.b64decode(v["B"])} if "B" in v else v for name, v in key.items()}
+
+
+def _lineage(shards: list[dict], open_shard: int | None) -> list[dict]:
+    """Shards parents first, each child right after its parent, with ``depth`` and ``children`` (shard ids)."""
+    by_parent: dict[str | None, list[dict]] = {}
+    known = {s["shard_id"] for s in shards}
+    for shard in shards:
+        shard["open"] = shard["id"] == open_shard
+        shard["children"] = [c["shard_id"] for c in shards if c["parent_id"] == shard["shard_id"]]
+        shard["start"] = seq_text(shard["start_seq"])
+        shard["end"] = seq_text(shard["end_seq"]) if shard["end_seq"] is not None else None
+        by_parent.setdefault(shard["parent_id"] if shard["parent_id"] in known else None, []).append(shard)
+    out: list[dict] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for shard in by_parent.get(parent, []):
+            shard["depth"] = depth
+            out.append(shard)
+            walk(shard["shard_id"], depth + 1)
+    walk(None, 0)
+    return out
+
+
+def _stream_record(row: dict) -> dict:
+    body = row["body"]
+    old = wire(body["O"]["M"]) if "O" in body else None
+    new = wire(body["N"]["M"]) if "N" in body else None
+    changed = sorted(k for k in set(old or {}) | set(new or {}) if (old or {}).get(k) != (new or {}).get(k)) \
+        if old is not None and new is not None else []
+    return {"seq": seq_text(row["seq"]), "created_at": row["created_at"], "event": STREAM_EVENTS[row["event"]],
+            "keys": wire(body["K"]["M"]), "old": old, "new": new, "changed": changed, "size": row["size"],
+            "ttl_deletion": bool(row["service"]), "shard_id": row["shard_id"], "stream_arn": row["stream_arn"]}

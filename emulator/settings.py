@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,7 +44,10 @@ class Settings(BaseSettings):
     cors_origins: str | None = Field(
         None, description="Comma-separated origins browsers may call from (`*`: any); default: loopback origins.")
     dynamodb_shard_rollover_ms: int = Field(
-        4 * 3600 * 1000, ge=0, description="Age at which a DynamoDB stream's open shard closes and a child shard "
+        4 * 3600 * 1000, ge=0,
+        validation_alias=AliasChoices("dynamodb_shard_rollover_ms", "SLUICE_DYNAMODB_SHARD_ROLLOVER_MS",
+                                      "SLUICE_DYNAMODB_SHARD_ROLLOVER"),
+        description="Age at which a DynamoDB stream's open shard closes and a child shard "
                                           "opens (AWS: about 4 hours); 0 turns rollover off.")
     dynamodb_ttl_delay_ms: int = Field(
         0, ge=0, description="How long after an item's TTL time the sweeper deletes it (AWS: within a few days).")

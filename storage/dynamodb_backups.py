@@ -76,15 +76,10 @@ def list_backups(uow: UnitOfWork, account: str, region: str, table_name: str | N
     the kinds given, after the cursor ``(created_at, arn)``."""
     where = ["account = ?", "region = ?", f"kind IN ({', '.join('?' * len(kinds))})"]
     params: list = [account, region, *kinds]
-    if table_name is not None:
-        where.append("table_name = ?")
-        params.append(table_name)
-    if lower is not None:
-        where.append("created_at >= ?")
-        params.append(lower)
-    if upper is not None:
-        where.append("created_at < ?")
-        params.append(upper)
+    for clause, value in (("table_name = ?", table_name), ("created_at >= ?", lower), ("created_at < ?", upper)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
     if after is not None:
         where.append("(created_at, arn) > (?, ?)")
         params.extend(after)

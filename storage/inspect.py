@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .db import UnitOfWork
+from .dynamodb import decode_item
 
 
 def _dicts(columns: Sequence[str], rows: Iterable[Sequence[Any]], json_columns: Sequence[str] = ()) -> list[dict]:
@@ -220,4 +221,51 @@ def rules(uow: UnitOfWork, bus_arn: str) -> list[dict]:
         by_rule.setdefault(rule_arn, []).append(json.loads(target))
     for row in out:
         row["targets"] = by_rule.get(row["arn"], [])
+    return out
+
+
+# --- DynamoDB ----------------------------------------------------------------------------------------
+
+_TABLE_COLUMNS = ("id", "account", "region", "name", "definition", "tags", "created_at", "item_count", "size_bytes")
+_TABLES = ("SELECT t.id, t.account, t.region, t.name, t.definition, t.tags, t.created_at, "
+           "COALESCE(s.item_count, 0), COALESCE(s.size_bytes, 0) FROM dynamodb_tables t "
+           "LEFT JOIN dynamodb_stats s ON s.table_id = t.id AND s.index_no = 0")
+_TABLE_STREAM_COLUMNS = ("id", "arn", "label", "view_type", "created_at", "disabled_at", "open_shard")
+_TABLE_STREAMS = (f"SELECT {', '.join(_TABLE_STREAM_COLUMNS)} FROM dynamodb_streams WHERE table_id = ? "
+                  "ORDER BY id DESC")
+_SHARD_COLUMNS = ("id", "stream_id", "shard_id", "parent_id", "opened_at", "closed_at", "start_seq", "end_seq",
+                  "trimmed_seq", "records")
+_STREAM_SHARDS = ("SELECT sh.id, sh.stream_id, sh.shard_id, sh.parent_id, sh.opened_at, sh.closed_at, sh.start_seq, "
+                  "sh.end_seq, sh.trimmed_seq, (SELECT COUNT(*) FROM dynamodb_stream_records r WHERE r.shard = sh.id) "
+                  "FROM dynamodb_stream_shards sh WHERE sh.stream_id = ? ORDER BY sh.id")
+_STREAM_RECORD_COLUMNS = ("seq", "created_at", "event", "body", "size", "service", "shard_id", "stream_arn")
+_STREAM_RECORDS = ("SELECT r.seq, r.created_at, r.event, r.body, r.size, r.service, sh.shard_id, s.arn "
+                   "FROM dynamodb_stream_records r JOIN dynamodb_stream_shards sh ON sh.id = r.shard "
+                   "JOIN dynamodb_streams s ON s.id = sh.stream_id WHERE s.table_id = ? ORDER BY r.seq DESC LIMIT ?")
+
+
+def dynamodb_tables(uow: UnitOfWork, *, account: str | None = None, region: str | None = None,
+                    name: str | None = None) -> list[dict]:
+    """Tables with their item count and size (the counters DescribeTable reports), by account, region, name."""
+    where, args = _where((("t.account = ?", account), ("t.region = ?", region), ("t.name = ?", name)))
+    rows = uow.sql.execute(f"{_TABLES}{where} ORDER BY t.account, t.region, t.name", args)
+    return _dicts(_TABLE_COLUMNS, rows, ("definition", "tags"))
+
+
+def dynamodb_table_streams(uow: UnitOfWork, table_id: int) -> list[dict]:
+    """A table's streams (one per StreamSpecification enabled), newest first, disabled ones included."""
+    return _dicts(_TABLE_STREAM_COLUMNS, uow.sql.execute(_TABLE_STREAMS, (table_id,)))
+
+
+def dynamodb_stream_shards(uow: UnitOfWork, stream_id: int) -> list[dict]:
+    """A stream's shards in creation order, closed ones included, each with its count of records kept."""
+    return _dicts(_SHARD_COLUMNS, uow.sql.execute(_STREAM_SHARDS, (stream_id,)))
+
+
+def dynamodb_stream_records(uow: UnitOfWork, table_id: int, limit: int) -> list[dict]:
+    """The latest change records of a table's streams, newest first; ``body`` decoded (Keys, NewImage, OldImage
+    under K, N, O; binary values as bytes)."""
+    out = _dicts(_STREAM_RECORD_COLUMNS, uow.sql.execute(_STREAM_RECORDS, (table_id, limit)))
+    for row in out:
+        row["body"] = decode_item(row["body"])
     return out

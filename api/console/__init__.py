@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse, RedirectResponse
 
-from . import deliveries, events, overview, queues, topics
+from . import deliveries, events, overview, queues, tables, topics
 from .common import HERE, PREFIX
 
 router = APIRouter(include_in_schema=False)
@@ -27,7 +27,8 @@ async def static(name: str) -> FileResponse:
                         headers={"cache-control": "public, max-age=3600"})
 
 
-for _section in (overview.router, queues.router, topics.router, deliveries.router, events.router, _static):
+for _section in (overview.router, queues.router, topics.router, deliveries.router, events.router, tables.router,
+                 _static):
     router.include_router(_section, prefix=PREFIX)
 
 

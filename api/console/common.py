@@ -181,6 +181,17 @@ def live_url(request: Request, *parts: str) -> str:
     return link(*parts, **{k: v for k, v in request.query_params.items() if k != "sig"})
 
 
+def list_page(request: Request, section: str, context: dict[str, Any], **extra: Any) -> HTMLResponse:
+    """A section's list page (``<section>.html``) around its live region (``_<section>.html``)."""
+    region = live(request, f"{section}-live", f"_{section}.html", context, live_url(request, section, "live"))
+    return page(request, f"{section}.html", section=section, live_region=region, **extra)
+
+
+def list_live(request: Request, section: str, context: dict[str, Any]) -> Response:
+    """A poll of the live region of a section's list page."""
+    return live_response(request, f"{section}-live", f"_{section}.html", context, live_url(request, section, "live"))
+
+
 # --- actions -------------------------------------------------------------------------------------------
 
 async def form(request: Request) -> dict[str, str]:

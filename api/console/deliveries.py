@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from .common import inspector, link, live, live_response, live_url, not_found, page
+from .common import inspector, link, list_live, list_page, live, live_response, not_found, page
 
 router = APIRouter()
 STATUSES = ("failed", "delivered", "retrying", "dead-lettered", "dropped")
@@ -34,18 +34,14 @@ async def _log(request: Request, filters: dict, before_id: int | None) -> dict:
 async def delivery_log(request: Request, status: str | None = None, target: str | None = None,
                        kind: str | None = None, before_id: int | None = None) -> Response:
     filters = _filters(status, target, kind)
-    region = live(request, "deliveries-live", "_deliveries.html", await _log(request, filters, before_id),
-                  live_url(request, "deliveries", "live"))
-    return page(request, "deliveries.html", section="deliveries", live_region=region, filters=filters,
-                statuses=STATUSES)
+    return list_page(request, "deliveries", await _log(request, filters, before_id), filters=filters,
+                     statuses=STATUSES)
 
 
 @router.get("/deliveries/live")
 async def delivery_log_live(request: Request, status: str | None = None, target: str | None = None,
                             kind: str | None = None, before_id: int | None = None) -> Response:
-    return live_response(request, "deliveries-live", "_deliveries.html",
-                         await _log(request, _filters(status, target, kind), before_id),
-                         live_url(request, "deliveries", "live"))
+    return list_live(request, "deliveries", await _log(request, _filters(status, target, kind), before_id))
 
 
 @router.get("/deliveries/{log_id:int}")

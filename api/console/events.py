@@ -16,9 +16,10 @@ from .common import (
     form,
     inspector,
     link,
+    list_live,
+    list_page,
     live,
     live_response,
-    live_url,
     not_found,
     page,
     templates,
@@ -37,15 +38,12 @@ async def _list(request: Request, account: str | None, region: str | None) -> di
 async def bus_list(request: Request, account: str | None = None, region: str | None = None) -> Response:
     if (absent := unavailable(request, "events")) is not None:
         return absent
-    region_html = live(request, "buses-live", "_buses.html", await _list(request, account, region),
-                       live_url(request, "buses", "live"))
-    return page(request, "buses.html", section="buses", live_region=region_html)
+    return list_page(request, "buses", await _list(request, account, region))
 
 
 @router.get("/buses/live")
 async def bus_list_live(request: Request, account: str | None = None, region: str | None = None) -> Response:
-    return live_response(request, "buses-live", "_buses.html", await _list(request, account, region),
-                         live_url(request, "buses", "live"))
+    return list_live(request, "buses", await _list(request, account, region))
 
 
 async def _bus(request: Request, ref: BusRef) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -48,6 +50,8 @@ async def advance_clock(request: Request) -> Response:
         seconds = float((await form(request)).get("seconds") or 0)
     except ValueError:
         return flash(request, "Seconds must be a number.", error=True)
+    if not math.isfinite(seconds):  # "inf" and "nan" parse, and would fail int() below with a 500
+        return flash(request, "Seconds must be a finite number.", error=True)
     if seconds < 0:
         return flash(request, "The clock does not go backwards.", error=True)
     await emu.advance_clock(int(round(seconds * 1000)))

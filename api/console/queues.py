@@ -17,9 +17,10 @@ from .common import (
     form,
     inspector,
     link,
+    list_live,
+    list_page,
     live,
     live_response,
-    live_url,
     not_found,
     page,
     unavailable,
@@ -42,15 +43,12 @@ async def _list(request: Request, account: str | None, region: str | None) -> di
 async def queue_list(request: Request, account: str | None = None, region: str | None = None) -> Response:
     if (absent := unavailable(request, "sqs")) is not None:
         return absent
-    region_html = live(request, "queues-live", "_queues.html", await _list(request, account, region),
-                       live_url(request, "queues", "live"))
-    return page(request, "queues.html", section="queues", live_region=region_html, account=account, region=region)
+    return list_page(request, "queues", await _list(request, account, region), account=account, region=region)
 
 
 @router.get("/queues/live")
 async def queue_list_live(request: Request, account: str | None = None, region: str | None = None) -> Response:
-    return live_response(request, "queues-live", "_queues.html", await _list(request, account, region),
-                         live_url(request, "queues", "live"))
+    return list_live(request, "queues", await _list(request, account, region))
 
 
 # --- one queue -----------------------------------------------------------------------------------------

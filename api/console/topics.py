@@ -17,9 +17,10 @@ from .common import (
     form,
     inspector,
     link,
+    list_live,
+    list_page,
     live,
     live_response,
-    live_url,
     not_found,
     page,
     unavailable,
@@ -36,15 +37,12 @@ async def _list(request: Request, account: str | None, region: str | None) -> di
 async def topic_list(request: Request, account: str | None = None, region: str | None = None) -> Response:
     if (absent := unavailable(request, "sns")) is not None:
         return absent
-    region_html = live(request, "topics-live", "_topics.html", await _list(request, account, region),
-                       live_url(request, "topics", "live"))
-    return page(request, "topics.html", section="topics", live_region=region_html, account=account, region=region)
+    return list_page(request, "topics", await _list(request, account, region), account=account, region=region)
 
 
 @router.get("/topics/live")
 async def topic_list_live(request: Request, account: str | None = None, region: str | None = None) -> Response:
-    return live_response(request, "topics-live", "_topics.html", await _list(request, account, region),
-                         live_url(request, "topics", "live"))
+    return list_live(request, "topics", await _list(request, account, region))
 
 
 async def _topic(request: Request, arn: str) -> dict:

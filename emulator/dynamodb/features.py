@@ -20,11 +20,10 @@ from emulator import arns
 from emulator.caller import Caller
 from storage import dynamodb as db
 from storage import dynamodb_hooks as hdb
-from storage.db import Store, UnitOfWork
+from storage.db import UnitOfWork
 
 from . import backups, global_tables, insights, kinesis, pitr, policies, tables
 from .backups import BackupInUseException, TableAlreadyExistsException, TableInUseException
-from .cache import TableCache
 from .errors import ResourceInUseException, ResourceNotFoundException, ValidationException, table_not_found
 from .global_ops import GlobalTableOps
 from .lifecycle import Lifecycle
@@ -32,25 +31,12 @@ from .model import Table
 from .pitr import Retention
 from .replication import Replicator
 
-if TYPE_CHECKING:
-    from emulator.core import Emulator
-
-    from .streams import Streams
-
 
 class FeatureOps(GlobalTableOps):
-    emulator: Emulator
-    store: Store
-    tables: TableCache
-    streams: Streams
-    lifecycle: Lifecycle
-    replicator: Replicator
+    # The attributes and the ``table`` stub declared by GlobalTableOps hold here too.
     retention: Retention
 
     if TYPE_CHECKING:
-        def table(self, uow: UnitOfWork, caller: Caller, name: str, *, named: bool = False,
-                  describing: bool = False) -> Table: ...
-
         def _locate(self, caller: Caller, name: str) -> tuple[str, str, str]: ...
 
     # --- lifecycle of the service -----------------------------------------------------------------

@@ -35,6 +35,8 @@ from .expressions.evaluate import (
     Size,
     ValueOperand,
 )
+from .expressions.grammar import BOOLEAN_RULES
+from .expressions.parser import CONDITION_FUNCTIONS, UPDATE_FUNCTIONS
 from .expressions.update import Action, Arithmetic, IfNotExists, ListAppend, Update
 from .types import ValidationError, Value, validate_value
 
@@ -58,14 +60,7 @@ set_item: path EQ set_value
           | operand "+" operand -> plus
           | operand "-" operand -> minus
 returning: _RETURNING WHICH WHEN "*"
-
-?condition: or_expr
-?or_expr: and_expr
-        | or_expr _OR and_expr -> or_
-?and_expr: not_expr
-         | and_expr _AND not_expr -> and_
-?not_expr: primary
-         | _NOT not_expr -> not_
+""" + BOOLEAN_RULES + r"""
 ?primary: operand (COMPARATOR | EQ) operand -> compare
         | operand _BETWEEN operand _AND operand -> between
         | operand _IN "[" operand ("," operand)* "]" -> in_
@@ -140,6 +135,7 @@ def parser() -> Lark:
 
 
 MALFORMED = "Statement wasn't well formed, can't be processed"
+_ARITY = {**CONDITION_FUNCTIONS, **UPDATE_FUNCTIONS, "exists": 1, "missing": 1, "set_add": 2, "set_delete": 2}
 
 
 @dataclass
@@ -289,6 +285,9 @@ class _Builder:
     def call(self, tree: Tree) -> Condition | Operand:
         name = str(tree.children[0]).lower()
         args = [self.operand(c) for c in tree.children[1:]]
+        if len(args) != _ARITY[name]:  # text as for an expression's function; guessed for PartiQL
+            raise ValidationException("Incorrect number of operands for operator or function; "
+                                      f"operator or function: {name}, number of operands: {len(args)}")
         if name == "size":
             return Size(args[0])
         if name in ("list_append", "if_not_exists"):

@@ -43,6 +43,7 @@ MAX_SHARDS = MAX_STREAMS = 100
 SEQ_WIDTH = 21
 _PACK = struct.Struct(">qqq")
 _MAC_BYTES = 16
+MAX_SEQ = 2**63 - 1  # a signed 64-bit INTEGER column and struct field
 TTL_IDENTITY = {"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}
 
 
@@ -208,10 +209,12 @@ def _latest(uow: UnitOfWork, shard: ShardRow) -> int:
 def _sequence_number(text: str | None, kind: str, shard: ShardRow) -> int:
     if text is None:  # text guessed
         raise ValidationException(f"The SequenceNumber parameter is required for ShardIteratorType {kind}")
-    if not text.isdigit():  # text guessed
+    if not (text.isascii() and text.isdigit()):  # text guessed
         raise ValidationException(f"Invalid SequenceNumber: {text}")
     seq = int(text)
-    if seq < shard.start_seq or (shard.end_seq is not None and seq > shard.end_seq):  # text guessed
+    # An open shard's range ends at the largest sequence number SQLite (and an iterator) can hold.
+    last = shard.end_seq if shard.end_seq is not None else MAX_SEQ
+    if seq < shard.start_seq or seq > last:  # text guessed
         raise ValidationException(f"Invalid SequenceNumber {text} for shard {shard.shard_id}: it is outside the "
                                   "shard's sequence number range")
     return seq

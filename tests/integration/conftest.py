@@ -7,3 +7,15 @@ import pytest
 def sqs(client):
     """A boto3 SQS client (JSON protocol) for the session server, wiped before the test."""
     return client("sqs")
+
+
+@pytest.fixture
+def ddb(client):
+    """A boto3 DynamoDB client for the session server."""
+    return client("dynamodb")
+
+
+@pytest.fixture
+def streams(client):
+    """A boto3 DynamoDB Streams client for the session server."""
+    return client("dynamodbstreams")

@@ -118,9 +118,10 @@ def test_environment_variables_set_the_defaults(processes, tmp_path):
 
 def test_ready_is_logged_whatever_the_log_level(processes):
     server = processes("--in-memory", "--log-level", "error")  # start() waits for the Ready. line
-    # The bare line on stdout (what Testcontainers waits for) and the log line on stderr; the stderr one may
-    # still be on its way when start() returns.
+    # The bare line on stdout (what Testcontainers waits for) and the log line on stderr: start() returns at
+    # the first of the two, and the other may still be on its way.
     wait_for_output(server, r"sluice\.ready: Ready\.")
+    wait_for_output(server, r"^Ready\.\s*$")
     assert sum(line.strip() == "Ready." for line in server.output) == 1
     assert sum("sluice.ready: Ready." in line for line in server.output) == 1
     httpx.post(server.url, content=b"{}", headers=STREAMS_TARGET)

@@ -121,6 +121,13 @@ def test_overview_shows_every_account_and_region_and_advances_the_fake_clock(pag
     shot("overview")
 
 
+@pytest.mark.parametrize("seconds", ["inf", "nan", "-1", "x"])
+def test_advancing_the_clock_by_no_finite_forward_amount_is_refused(sluice, seconds):
+    answer = httpx.post(f"{sluice.url}{CONSOLE}/clock/advance", data={"seconds": seconds},
+                        headers={"hx-request": "true"})
+    assert answer.status_code == 200 and answer.headers["X-Console-Result"] == "error"
+
+
 def test_a_browser_opening_the_root_lands_on_the_console(sluice):
     answer = httpx.get(f"{sluice.url}/", headers={"accept": "text/html"}, follow_redirects=False)
     assert answer.status_code == 307 and answer.headers["location"] == CONSOLE

@@ -9,17 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
-import pytest
 
 from tests.conftest import make_client
 from tests.helpers import error_of
 from tests.integration.test_dynamodb_helpers import create_table, gsi, lsi, n, s
 from tests.server import ProcessServer
-
-
-@pytest.fixture
-def ddb(client):
-    return client("dynamodb")
 
 
 def at(ms: int) -> datetime:

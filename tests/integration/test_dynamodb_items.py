@@ -12,11 +12,6 @@ import pytest
 from tests.helpers import error_of
 from tests.integration.test_dynamodb_helpers import create_table, gsi, lsi, n, s
 
-
-@pytest.fixture
-def ddb(client):
-    return client("dynamodb")
-
 KEY = {"pk": s("a"), "sk": s("1")}
 
 

@@ -25,11 +25,6 @@ POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal"
 STREAM = "arn:aws:kinesis:us-east-1:000000000000:stream/changes"
 
 
-@pytest.fixture
-def ddb(client):
-    return client("dynamodb")
-
-
 # --- resource policies --------------------------------------------------------------------------------
 
 def test_resource_policies_are_stored_with_revisions(ddb, advance):

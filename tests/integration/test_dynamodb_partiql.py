@@ -10,11 +10,6 @@ from tests.integration.test_dynamodb_helpers import create_table, gsi, n, s
 
 
 @pytest.fixture
-def ddb(client):
-    return client("dynamodb")
-
-
-@pytest.fixture
 def music(ddb):
     create_table(ddb, "Music", hash_key=("Artist", "S"), range_key=("SongTitle", "S"), extra={"Genre": "S"},
                  GlobalSecondaryIndexes=[gsi("by-genre", "Genre", projection="KEYS_ONLY")])
@@ -96,6 +91,16 @@ def test_statement_errors(ddb, music):
                                "one or more filter attributes: [Year]")
     assert error_of(run, ddb, "SELECT * FROM Music WHERE Artist = ?")[0] == "ValidationException"
     assert error_of(run, ddb, "SELECT * FROM Nope WHERE Artist = 'x'")[0] == "ResourceNotFoundException"
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE Music SET Tags = list_append(Tags) WHERE Artist = 'x' AND SongTitle = 'y'",
+    "UPDATE Music SET Tags = set_add(Tags) WHERE Artist = 'x' AND SongTitle = 'y'",
+    "SELECT * FROM Music WHERE Artist = 'x' AND begins_with(SongTitle)",
+    "SELECT * FROM Music WHERE Artist = 'x' AND size(SongTitle, Genre) > 1",
+])
+def test_a_function_with_the_wrong_number_of_operands_is_refused(ddb, music, statement):
+    assert error_of(run, ddb, statement)[0] == "ValidationException"
 
 
 def test_batch_execute_statement(ddb, music):

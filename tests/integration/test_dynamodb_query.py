@@ -9,11 +9,6 @@ from tests.integration.test_dynamodb_helpers import create_table, gsi, lsi, n, s
 
 
 @pytest.fixture
-def ddb(client):
-    return client("dynamodb")
-
-
-@pytest.fixture
 def events(ddb):
     """20 events in partition "p" (sk 0..19), 3 in "q"; ``kind`` alternates, ``g`` groups by five."""
     create_table(ddb, "events", range_key=("sk", "N"), extra={"g": "S", "ts": "S"},

@@ -16,16 +16,6 @@ from tests.integration.test_dynamodb_helpers import create_table, gsi, n, s
 VIEWS = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
 
 
-@pytest.fixture
-def ddb(client):
-    return client("dynamodb")
-
-
-@pytest.fixture
-def streams(client):
-    return client("dynamodbstreams")
-
-
 def stream_table(ddb, name: str = "events", view: str = "NEW_AND_OLD_IMAGES", **kwargs) -> str:
     """A (pk S, sk S) table with a stream; its stream ARN."""
     table = create_table(ddb, name, StreamSpecification={"StreamEnabled": True, "StreamViewType": view}, **kwargs)
@@ -286,6 +276,16 @@ def test_deleting_the_table_disables_its_stream(ddb, streams):
     assert changes(read_all(streams, arn)) == [("INSERT", K1, None, None)]
     again = stream_table(ddb, view="KEYS_ONLY")  # the same name again: another stream
     assert again != arn and streams.describe_stream(StreamArn=again)["StreamDescription"]["StreamStatus"] == "ENABLED"
+
+
+@pytest.mark.parametrize("number", ["9" * 40, "1" * 21 + "\u00b2"])
+def test_a_sequence_number_no_shard_can_hold_is_refused(ddb, streams, number):
+    """Past a 64-bit integer (the model allows 40 digits) or digits that are not ASCII: a ValidationException."""
+    arn = stream_table(ddb, view="KEYS_ONLY")
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    for kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
+        assert error_of(streams.get_shard_iterator, StreamArn=arn, ShardId=shard, ShardIteratorType=kind,
+                        SequenceNumber=number)[0] == "ValidationException"
 
 
 def test_errors(ddb, streams):

@@ -3,8 +3,6 @@ consumer loop. Time is the server's fake clock (``advance``), never a sleep."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.conftest import make_client
 from tests.helpers import error_of
 from tests.integration.test_dynamodb_helpers import create_table, s
@@ -12,16 +10,6 @@ from tests.server import ProcessServer
 
 HOUR = 3600
 DAY = 24 * HOUR
-
-
-@pytest.fixture
-def ddb(client):
-    return client("dynamodb")
-
-
-@pytest.fixture
-def streams(client):
-    return client("dynamodbstreams")
 
 
 def stream_table(ddb, name: str = "events", view: str = "KEYS_ONLY") -> str:

@@ -11,11 +11,6 @@ import pytest
 from tests.helpers import error_of
 from tests.integration.test_dynamodb_helpers import create_table, gsi, lsi, n, s
 
-
-@pytest.fixture
-def ddb(client):
-    return client("dynamodb")
-
 KEYS = [{"AttributeName": "pk", "KeyType": "HASH"}]
 DEFS = [{"AttributeName": "pk", "AttributeType": "S"}]
 

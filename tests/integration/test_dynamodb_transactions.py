@@ -13,11 +13,6 @@ from tests.integration.test_dynamodb_helpers import create_table, n, s
 
 
 @pytest.fixture
-def ddb(client):
-    return client("dynamodb")
-
-
-@pytest.fixture
 def tables(ddb):
     create_table(ddb, "accounts", range_key=None)
     create_table(ddb, "ledger")

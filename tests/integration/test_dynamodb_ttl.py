@@ -20,16 +20,6 @@ HOUR = 3600
 YEAR = 365 * 24 * HOUR
 
 
-@pytest.fixture
-def ddb(client):
-    return client("dynamodb")
-
-
-@pytest.fixture
-def streams(client):
-    return client("dynamodbstreams")
-
-
 def now_s(advance) -> int:
     """The server's time in whole seconds, after moving its clock to the next whole second."""
     ms = advance(0)

@@ -26,7 +26,9 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from ..types import ValidationError
 
-GRAMMAR = r"""
+# NOT > AND > OR over a ``primary`` each grammar defines (with _OR, _AND, _NOT): shared with PartiQL's
+# WHERE (``partiql.py``), whose trees convert to the same Or / And / Not.
+BOOLEAN_RULES = r"""
 ?condition: or_expr
 ?or_expr: and_expr
         | or_expr _OR and_expr -> or_
@@ -34,6 +36,9 @@ GRAMMAR = r"""
          | and_expr _AND not_expr -> and_
 ?not_expr: primary
          | _NOT not_expr -> not_
+"""
+
+GRAMMAR = BOOLEAN_RULES + r"""
 ?primary: operand (COMPARATOR | EQ) operand -> compare
         | operand _BETWEEN operand _AND operand -> between
         | operand _IN "(" operand ("," operand)* ")" -> in_
@@ -123,4 +128,4 @@ def parse_tree(text: str, start: str) -> Tree:
         raise ValidationError(syntax_error(text, None)) from None
 
 
-__all__ = ["GRAMMAR", "parser", "Token", "Tree", "parse_tree", "syntax_error"]
+__all__ = ["BOOLEAN_RULES", "GRAMMAR", "parser", "Token", "Tree", "parse_tree", "syntax_error"]
