@@ -1,59 +1,55 @@
-"""The cost of one INSERT + one SELECT by each way of reaching SQLite from a unit of work.
+"""The cost of one INSERT + one SELECT by each way of reaching SQLite from Python.
 
 Backs the rule in DEVELOPING.md ("One way to reach the database"). Run: ``python bench/db_access.py``.
-It prints microseconds per statement pair, best of five windows, in a throwaway in-memory store.
+It prints microseconds per statement pair, best of five windows, on a throwaway in-memory database:
+a SQLAlchemy Core construct built per call, a SQL string through SQLAlchemy's ``exec_driver_sql``, and
+a SQL string on the sqlite3 connection (what the Store's units of work use, ``uow.sql``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select  # noqa: E402
-
-from storage.db import Store, UnitOfWork  # noqa: E402
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, select
 
 N = 2_000
 meta = MetaData()
 things = Table("bench_things", meta, Column("id", Integer, primary_key=True), Column("name", String))
 
 
-def core(uow: UnitOfWork) -> None:
+def core(conn) -> None:
     for i in range(N):
-        uow.conn.execute(insert(things).values(name=f"n{i}"))
-        uow.conn.execute(select(things.c.name).where(things.c.id == i)).first()
+        conn.execute(insert(things).values(name=f"n{i}"))
+        conn.execute(select(things.c.name).where(things.c.id == i)).first()
 
 
-def driver_sql(uow: UnitOfWork) -> None:
+def driver_sql(conn) -> None:
     for i in range(N):
-        uow.conn.exec_driver_sql("INSERT INTO bench_things (name) VALUES (?)", (f"n{i}",))
-        uow.conn.exec_driver_sql("SELECT name FROM bench_things WHERE id = ?", (i,)).first()
+        conn.exec_driver_sql("INSERT INTO bench_things (name) VALUES (?)", (f"n{i}",))
+        conn.exec_driver_sql("SELECT name FROM bench_things WHERE id = ?", (i,)).first()
 
 
-def raw(uow: UnitOfWork) -> None:
+def raw(conn) -> None:
+    sql = conn.connection.driver_connection
     for i in range(N):
-        uow.sql.execute("INSERT INTO bench_things (name) VALUES (?)", (f"n{i}",))
-        uow.sql.execute("SELECT name FROM bench_things WHERE id = ?", (i,)).fetchone()
+        sql.execute("INSERT INTO bench_things (name) VALUES (?)", (f"n{i}",))
+        sql.execute("SELECT name FROM bench_things WHERE id = ?", (i,)).fetchone()
 
 
-async def main() -> None:
-    store = Store(":memory:", lambda: int(time.time() * 1000))
-    await store.open()
-    await store.transaction(lambda uow: meta.create_all(uow.conn))
-    for name, fn in (("Core construct per call", core), ("exec_driver_sql string", driver_sql),
-                     ("uow.sql (sqlite3) string", raw)):
-        best = float("inf")
-        for _ in range(5):
-            started = time.perf_counter()
-            await store.transaction(fn)
-            best = min(best, time.perf_counter() - started)
-        print(f"{name:28s} {best / N * 1e6:7.1f} us per INSERT+SELECT")
-    await store.close()
+def main() -> None:
+    engine = create_engine("sqlite://")
+    with engine.connect() as conn:
+        meta.create_all(conn)
+        for name, fn in (("Core construct per call", core), ("exec_driver_sql string", driver_sql),
+                         ("uow.sql (sqlite3) string", raw)):
+            best = float("inf")
+            for _ in range(5):
+                started = time.perf_counter()
+                fn(conn)
+                conn.commit()
+                best = min(best, time.perf_counter() - started)
+            print(f"{name:28s} {best / N * 1e6:7.1f} us per INSERT+SELECT")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

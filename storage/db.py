@@ -1,10 +1,12 @@
 """The SQLite store: one writer connection, one transaction per request, signals after commit.
 
-SQLAlchemy Core over the stdlib sqlite3 driver, owned by ONE dedicated thread. A unit of work is a
-plain function over a SQLAlchemy ``Connection``; ``Store.transaction`` hands the whole function to
-that thread, which runs it inside ``BEGIN IMMEDIATE`` ... ``COMMIT``, and the event loop awaits the
+The stdlib sqlite3 driver, one connection owned by ONE dedicated thread. A unit of work is a plain
+function over that connection (``uow.sql``); ``Store.transaction`` hands the whole function to the
+thread, which runs it inside ``BEGIN IMMEDIATE`` ... ``COMMIT``, and the event loop awaits the
 result: one thread hop per request. (SQLAlchemy's aiosqlite dialect does the same with a hop per
-statement: 1.1 ms for a one-insert transaction here against 0.1 ms this way.) Callbacks registered
+statement: 1.1 ms for a one-insert transaction here against 0.1 ms this way.) SQLAlchemy's Table
+objects define the schema (storage/schema); a start runs their SQL from storage/ddl.py, and imports
+SQLAlchemy only to migrate an older database (storage/migrations.py). Callbacks registered
 with ``after_commit`` fire on the event loop after the commit, so a response is only sent for a
 committed change, and wake-ups never announce uncommitted rows.
 """
@@ -18,14 +20,10 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection
-from sqlalchemy.pool import StaticPool
-
-from . import migrations
-from .schema import SCHEMA_VERSION, metadata
+from . import ddl
+from .version import SCHEMA_VERSION
 
 log = logging.getLogger("sluice.storage")
 T = TypeVar("T")
@@ -44,10 +42,10 @@ class UnitOfWork:
     inside a unit registers its undo here, so a cache never shows state that was not committed.
     """
 
-    __slots__ = ("conn", "now", "_after", "_undo")
+    __slots__ = ("sql", "now", "_after", "_undo")
 
-    def __init__(self, conn: Connection, now: int):
-        self.conn = conn
+    def __init__(self, sql: sqlite3.Connection, now: int):
+        self.sql = sql        # the connection, in this unit's transaction: every statement is a SQL string
         self.now = now
         self._after: list[Callable[[], Any]] = []
         self._undo: list[Callable[[], Any]] = []
@@ -89,12 +87,6 @@ class UnitOfWork:
             except Exception:  # one failed undo must not stop the others
                 log.exception("rollback callback failed")
 
-    @property
-    def sql(self) -> sqlite3.Connection:
-        """The sqlite3 connection under ``conn``, in the same transaction: for the hottest statements,
-        where SQLAlchemy's per-statement bookkeeping (~25 us) costs more than SQLite itself."""
-        return cast(sqlite3.Connection, self.conn.connection.driver_connection)
-
 
 MAX_BATCH = 64
 
@@ -110,31 +102,32 @@ class _Pending:
 
 
 class Store:
+    PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000", "temp_store=MEMORY",
+               "cache_size=-16000")
+
     def __init__(self, path: str, now_ms: Callable[[], int]):
         self.path = path
         self._now_ms = now_ms
         self._pending: list[_Pending] = []
         self._draining = False
-        self._conn: Connection | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._functions: list[tuple[str, int, Callable[..., Any]]] = []
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sluice-sqlite")
-        url = "sqlite://" if path == ":memory:" else f"sqlite:///{path}"
-        self.engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
-
-        @event.listens_for(self.engine, "connect")
-        def _on_connect(dbapi_conn, _record):
-            # Autocommit mode at the driver: transactions are exactly the BEGIN IMMEDIATE ... COMMIT below.
-            dbapi_conn.isolation_level = None
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000",
-                           "temp_store=MEMORY", "cache_size=-16000"):
-                dbapi_conn.execute(f"PRAGMA {pragma}")
 
     def create_function(self, name: str, nargs: int, fn: Callable[..., Any]) -> None:
         """An SQL function (for triggers) on the store's connection, whether or not it is open yet."""
-        @event.listens_for(self.engine, "connect")
-        def _register(dbapi_conn, _record):
-            dbapi_conn.create_function(name, nargs, fn)
+        self._functions.append((name, nargs, fn))
         if self._conn is not None:
-            cast(sqlite3.Connection, self._conn.connection.driver_connection).create_function(name, nargs, fn)
+            self._conn.create_function(name, nargs, fn)
+
+    def _connect(self) -> sqlite3.Connection:
+        # Autocommit mode at the driver: transactions are exactly the BEGIN IMMEDIATE ... COMMIT below.
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        for pragma in self.PRAGMAS:
+            conn.execute(f"PRAGMA {pragma}")
+        for name, nargs, fn in self._functions:
+            conn.create_function(name, nargs, fn)
+        return conn
 
     async def _run(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
@@ -142,7 +135,7 @@ class Store:
     async def open(self) -> None:
         if self.path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-        self._conn = await self._run(self.engine.connect)
+        self._conn = await self._run(self._connect)
         await self._run(self._check_and_create)
 
     def _check_and_create(self) -> None:
@@ -152,8 +145,7 @@ class Store:
         table, and dropping a referenced table would cascade; ``PRAGMA foreign_keys`` cannot change
         inside a transaction, so it is set around it, and the migrated rows are checked before COMMIT.
         """
-        conn = self._open_conn
-        raw = cast(sqlite3.Connection, conn.connection.driver_connection)
+        raw = self._open_conn
         raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with self._sqlite_transaction():
@@ -162,23 +154,30 @@ class Store:
                     raise SchemaVersionError(
                         f"the database {self.path} was written by a newer Sluice (schema {version}, this one "
                         f"knows {SCHEMA_VERSION}); upgrade Sluice or point --data-dir at another directory")
-                if migrations.upgrade(raw, version, self.path):
-                    migrations.check_foreign_keys(raw)
-                metadata.create_all(conn)
+                if version != SCHEMA_VERSION and self._has_tables(raw):
+                    from . import migrations  # SQLAlchemy is imported only to upgrade an older database
+                    if migrations.upgrade(raw, version, self.path):
+                        migrations.check_foreign_keys(raw)
+                for statement in ddl.STATEMENTS:  # IF NOT EXISTS: creates exactly what is missing
+                    raw.execute(statement)
                 if version != SCHEMA_VERSION:
                     raw.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         finally:
             raw.execute("PRAGMA foreign_keys=ON")
 
+    @staticmethod
+    def _has_tables(raw: sqlite3.Connection) -> bool:
+        names = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return not names.isdisjoint(ddl.TABLES)
+
     async def close(self) -> None:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await self._run(conn.close)
-        await self._run(self.engine.dispose)
         self._thread.shutdown(wait=True)
 
     @property
-    def _open_conn(self) -> Connection:
+    def _open_conn(self) -> sqlite3.Connection:
         if self._conn is None:
             raise RuntimeError("store is not open")
         return self._conn
@@ -204,9 +203,8 @@ class Store:
                         uow.rolled_back()
                         raise
                     return
-                # Savepoints straight through the driver: SQLAlchemy's begin_nested() costs ~50 us a unit,
-                # more than the unit itself; the SAVEPOINT/RELEASE pairs are balanced right here.
-                raw = cast(sqlite3.Connection, conn.connection.driver_connection)
+                # One SAVEPOINT per unit; the SAVEPOINT/RELEASE pairs are balanced right here.
+                raw = conn
                 for item in batch:
                     uow = UnitOfWork(conn, self._now_ms())
                     raw.execute("SAVEPOINT unit")
@@ -230,14 +228,8 @@ class Store:
 
     @contextmanager
     def _sqlite_transaction(self):
-        """BEGIN IMMEDIATE ... COMMIT issued straight to SQLite (the driver is in autocommit mode).
-
-        SQLAlchemy's own begin()/commit() cost ~100 us a transaction here, as much as the work; its
-        Connection only autobegins a bookkeeping "transaction" (no SQL with isolation_level=None),
-        which is closed after SQLite's COMMIT or ROLLBACK so that its state follows SQLite's.
-        """
-        conn = self._open_conn
-        raw = cast(sqlite3.Connection, conn.connection.driver_connection)
+        """BEGIN IMMEDIATE ... COMMIT issued straight to SQLite (the driver is in autocommit mode)."""
+        raw = self._open_conn
         if raw.in_transaction:
             # A COMMIT that failed (a deferred constraint, SQLITE_BUSY/FULL) leaves SQLite's transaction
             # open; end it here or every later BEGIN fails.
@@ -250,9 +242,6 @@ class Store:
             if raw.in_transaction:
                 raw.execute("ROLLBACK")
             raise
-        finally:
-            if conn.in_transaction():
-                conn.rollback()  # bookkeeping only: SQLite is already out of its transaction
 
     async def transaction(self, work: Callable[..., T], *args, **kwargs) -> T:
         """Run ``work(uow, *args, **kwargs)`` in one write transaction; fire its signals after commit.
@@ -298,6 +287,6 @@ class Store:
 
     async def wipe(self) -> None:
         def _wipe(uow: UnitOfWork):
-            for table in reversed(metadata.sorted_tables):
-                uow.conn.execute(table.delete())
+            for table in reversed(ddl.TABLES):  # creation order reversed: referencing tables first
+                uow.sql.execute(f'DELETE FROM "{table}"')
         await self.transaction(_wipe)

@@ -2,8 +2,6 @@
 
 from sqlalchemy import MetaData
 
-# Bump on any change to an existing table, with a step in storage/migrations.py that upgrades to it;
-# a newer database is refused (see db.Store._check_and_create).
-SCHEMA_VERSION = 3
+from ..version import SCHEMA_VERSION  # noqa: F401 (re-exported: the version lives where start-up can read it)
 
 metadata = MetaData()

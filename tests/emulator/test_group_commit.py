@@ -67,14 +67,14 @@ async def test_a_failing_unit_is_rolled_back_alone(store):
 async def test_a_failed_commit_fails_every_unit_of_the_batch(store):
     # A deferred foreign key is checked at COMMIT only: one unit's violation makes the whole COMMIT fail.
     await store.transaction(lambda uow: (
-        uow.conn.exec_driver_sql("CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY)"),
-        uow.conn.exec_driver_sql("CREATE TEMP TABLE child (pid INTEGER REFERENCES parent(id) "
+        uow.sql.execute("CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY)"),
+        uow.sql.execute("CREATE TEMP TABLE child (pid INTEGER REFERENCES parent(id) "
                                  "DEFERRABLE INITIALLY DEFERRED)")))
     fired: list[str] = []
     batches = count_batches(store)
 
     def orphan(uow):
-        uow.conn.exec_driver_sql("INSERT INTO child (pid) VALUES (42)")
+        uow.sql.execute("INSERT INTO child (pid) VALUES (42)")
         uow.after_commit(lambda: fired.append("orphan"))
         return "orphan"
 
@@ -164,8 +164,8 @@ async def test_a_failing_undo_callback_does_not_stop_the_others(store):
 async def test_a_failed_commit_runs_the_undo_callbacks_of_every_unit(store):
     # A deferred foreign key is checked at COMMIT only: one unit's violation makes the whole COMMIT fail.
     await store.transaction(lambda uow: (
-        uow.conn.exec_driver_sql("CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY)"),
-        uow.conn.exec_driver_sql("CREATE TEMP TABLE child (pid INTEGER REFERENCES parent(id) "
+        uow.sql.execute("CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY)"),
+        uow.sql.execute("CREATE TEMP TABLE child (pid INTEGER REFERENCES parent(id) "
                                  "DEFERRABLE INITIALLY DEFERRED)")))
     undone: list[str] = []
     fired: list[str] = []

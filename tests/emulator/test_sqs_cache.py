@@ -109,13 +109,13 @@ async def test_a_failed_create_in_a_group_commit_is_undone_alone(emulator, monke
 async def _orphan_table(store) -> None:
     """A deferred foreign key: a unit inserting an orphan succeeds, and makes its batch's COMMIT fail."""
     await store.transaction(lambda uow: (
-        uow.conn.exec_driver_sql("CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY)"),
-        uow.conn.exec_driver_sql("CREATE TEMP TABLE child (pid INTEGER REFERENCES parent(id) "
+        uow.sql.execute("CREATE TEMP TABLE parent (id INTEGER PRIMARY KEY)"),
+        uow.sql.execute("CREATE TEMP TABLE child (pid INTEGER REFERENCES parent(id) "
                                  "DEFERRABLE INITIALLY DEFERRED)")))
 
 
 async def _orphan(store) -> None:
-    await store.transaction(lambda uow: uow.conn.exec_driver_sql("INSERT INTO child (pid) VALUES (42)"))
+    await store.transaction(lambda uow: uow.sql.execute("INSERT INTO child (pid) VALUES (42)"))
 
 
 async def test_a_failed_commit_restores_the_cache_exactly(emulator):

@@ -181,7 +181,7 @@ def _receive_steps(sluice, monkeypatch, sqs, url) -> int:
     steps = [0]
 
     def counted(uow, *args):
-        raw = uow.conn.connection.driver_connection
+        raw = uow.sql
 
         def tick():
             steps[0] += 1

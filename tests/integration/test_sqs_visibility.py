@@ -148,7 +148,7 @@ def test_retention_removes_expired_messages(sqs, advance, sluice):
     assert [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == ["young"]
 
     def rows(uow):
-        return uow.conn.exec_driver_sql("SELECT body FROM sqs_messages").scalars().all()
+        return [row[0] for row in uow.sql.execute("SELECT body FROM sqs_messages")]
 
     assert sluice.call(sluice.emulator.store.read, rows) == ["young"]  # swept, not only hidden
     advance(31)
