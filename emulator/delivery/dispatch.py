@@ -27,7 +27,7 @@ from .http import HttpSender
 from .model import DeadLetter, Message, RetryPolicy, Target, from_payload, to_payload
 from .outbox import OutboxKind, Outcome
 from .retry import NO_RETRY, next_delay_ms, retries
-from .targets import DELIVERED, CapturedTarget, LocalTarget, SnsTarget, SqsTarget, failed
+from .targets import DELIVERED, CapturedTarget, LocalTarget, failed
 
 if TYPE_CHECKING:
     from ..core import Emulator
@@ -45,8 +45,8 @@ class Delivery:
     def __init__(self, emulator: Emulator):
         self.emulator = emulator
         self.http = HttpSender()
-        self.local: dict[str, LocalTarget] = {"sqs": SqsTarget(emulator), "sns": SnsTarget(emulator),
-                                              "captured": CapturedTarget()}
+        # Services that are targets add theirs (sqs, sns, bus) when they are built.
+        self.local: dict[str, LocalTarget] = {"captured": CapturedTarget()}
         emulator.outbox.register(OutboxKind(KIND, self._attempt_row, self._next_delay_row, self._dead_letter_row,
                                             log_kind=log_kind))
 

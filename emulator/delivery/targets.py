@@ -1,14 +1,15 @@
 """Target adapters: one small class per kind of target, chosen by ``Target.kind``.
 
-A *local* adapter delivers inside a transaction (``deliver_in(uow, ...)``): an SQS queue, an SNS topic,
-an event bus, or a captured target. A remote one (HTTP/S) delivers outside any transaction
+A *local* adapter delivers inside a transaction (``deliver_in(uow, ...)``). Each service that can be a
+target registers its own (SQS its queues, SNS its topics, EventBridge its buses:
+``delivery.register_target(kind, adapter)``); captured targets are built in here. A remote one (HTTP/S) delivers outside any transaction
 (``async deliver(...)``), always from the outbox. Each adapter classifies its failures (missing,
 permission, client, server); the retry policy decides which of them are retried.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from storage import delivery as repo
 from storage.db import UnitOfWork
@@ -16,9 +17,6 @@ from storage.db import UnitOfWork
 from ..errors import AwsError
 from .model import Failure, Message, Target
 from .outbox import Outcome
-
-if TYPE_CHECKING:
-    from ..core import Emulator
 
 DELIVERED = Outcome(True)
 _MISSING = {"QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "NotFound", "ResourceNotFoundException"}
@@ -38,28 +36,6 @@ class LocalTarget(Protocol):
 
     def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> None:
         """Deliver in the caller's transaction; raise AwsError when the target refuses."""
-
-
-class SqsTarget:
-    local = True
-
-    def __init__(self, emulator: Emulator):
-        self.emulator = emulator
-
-    def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> None:
-        self.emulator.sqs.deliver(uow, target.address, message.body, message_attributes=message.attributes,
-                                  group_id=message.group_id, dedup_id=message.dedup_id, source_arn=message.source_arn)
-
-
-class SnsTarget:
-    local = True
-
-    def __init__(self, emulator: Emulator):
-        self.emulator = emulator
-
-    def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> None:
-        self.emulator.sns.publish_in(uow, target.address, message.body, attributes=message.attributes,
-                                     group_id=message.group_id, dedup_id=message.dedup_id)
 
 
 class CapturedTarget:

@@ -14,6 +14,7 @@ from storage import sns as repo
 from storage.db import UnitOfWork
 
 from ..caller import Caller
+from ..delivery import Message, Target
 from . import confirmations, envelope, platform, publish, subscriptions, topics
 from .cache import TopicCache
 from .signing import Signer, generate
@@ -29,6 +30,7 @@ class SnsService:
         self.signer: Signer | None = None
         self._key_saved = False
         self.topics = TopicCache()
+        emulator.delivery.register_target("sns", TopicTarget(self))
 
     async def signer_ready(self) -> Signer:
         """The signer, for callers outside a transaction (the certificate endpoint)."""
@@ -244,3 +246,17 @@ def _topic_of(subscription_arn: str) -> str | None:
     """The topic ARN inside a subscription ARN (``<topic arn>:<id>``); None if it has none (any topic)."""
     topic, _, sub_id = subscription_arn.rpartition(":")
     return topic if topic.count(":") == 5 and sub_id else None
+
+
+class TopicTarget:
+    """The delivery layer's adapter for SNS topics (``Target.kind`` "sns"): EventBridge's topic targets
+    publish through the in-transaction port."""
+
+    local = True
+
+    def __init__(self, sns: SnsService):
+        self.sns = sns
+
+    def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> None:
+        self.sns.publish_in(uow, target.address, message.body, attributes=message.attributes,
+                            group_id=message.group_id, dedup_id=message.dedup_id)
