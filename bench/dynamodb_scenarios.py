@@ -27,6 +27,9 @@ from servers import Server  # noqa: E402
 PUT8 = Metric("ddb.put8", "DynamoDB PutItem throughput, 8 connections", "req/s", "higher")
 GET8 = Metric("ddb.get8", "DynamoDB GetItem throughput, 8 connections", "req/s", "higher")
 QUERY8 = Metric("ddb.query8", "DynamoDB Query (10 items) throughput, 8 connections", "req/s", "higher")
+UPDATE8 = Metric("ddb.update8", "DynamoDB UpdateItem (condition, SET + ADD) throughput, 8 connections", "req/s",
+                 "higher")
+GSI8 = Metric("ddb.gsi8", "DynamoDB Query on a GSI (10 items) throughput, 8 connections", "req/s", "higher")
 CPU_PUT = Metric("ddb.cpu.put", "Server CPU per PutItem (8 connections)", "ms", "lower", "min")
 Q_SMALL = Metric("ddb.q.small", "DynamoDB Query (10 items) p50, table of 100 items", "ms", "lower", "p50")
 Q_BIG = Metric("ddb.q.big", "DynamoDB Query (10 items) p50, table of {depth:,} items", "ms", "lower", "p50")
@@ -40,13 +43,18 @@ def ddb_request(server: Server, target: str, payload: dict) -> tuple[dict, str]:
     return signed_headers(server.url + "/", "dynamodb", body, JSON_1_0, f"DynamoDB_20120810.{target}"), body
 
 
-def create_table(ctx: Context, server: Server, prefix: str) -> str:
+def create_table(ctx: Context, server: Server, prefix: str, *, gsi: bool = False) -> str:
     name = ctx.unique(prefix)
     ddb = ctx.client(server, "dynamodb")
-    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                           {"AttributeName": "sk", "AttributeType": "S"}],
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
+    extra: dict = {}
+    definitions = [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}]
+    if gsi:  # every item has the same email: a query of the index returns them all
+        definitions.append({"AttributeName": "email", "AttributeType": "S"})
+        extra["GlobalSecondaryIndexes"] = [{"IndexName": "by-email", "Projection": {"ProjectionType": "ALL"},
+                                            "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}]}]
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", AttributeDefinitions=definitions,
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                     **extra)
     ddb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     return name
 
@@ -82,9 +90,9 @@ def fill(ctx: Context, server: Server, table: str, partitions: int, per_partitio
     return written
 
 
-def _throughput(target: str, metric: Metric, payload, with_cpu: bool = False):
+def _throughput(target: str, metric: Metric, payload, with_cpu: bool = False, gsi: bool = False):
     def run(ctx: Context, server: Server, round_: int) -> None:
-        table = create_table(ctx, server, target.lower())
+        table = create_table(ctx, server, target.lower(), gsi=gsi)
         if target != "PutItem":
             fill(ctx, server, table, 1, 10)
         headers, body = ddb_request(server, target, payload(table))
@@ -147,6 +155,13 @@ SCENARIOS = [
         "TableName": t, "Key": {"pk": {"S": "p0"}, "sk": {"S": "000003"}}})),
     Scenario("ddb-query", (QUERY8,), _throughput("Query", QUERY8, lambda t: {
         "TableName": t, "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "p0"}}})),
+    Scenario("ddb-update", (UPDATE8,), _throughput("UpdateItem", UPDATE8, lambda t: {
+        "TableName": t, "Key": {"pk": {"S": "p0"}, "sk": {"S": "000003"}}, "ConditionExpression": "attribute_exists(pk)",
+        "UpdateExpression": "SET #n = :n ADD #a :one", "ExpressionAttributeNames": {"#n": "name", "#a": "age"},
+        "ExpressionAttributeValues": {":n": {"S": "Ada"}, ":one": {"N": "1"}}})),
+    Scenario("ddb-gsi", (GSI8,), _throughput("Query", GSI8, lambda t: {
+        "TableName": t, "IndexName": "by-email", "KeyConditionExpression": "email = :e",
+        "ExpressionAttributeValues": {":e": {"S": ITEM["email"]["S"]}}}, gsi=True)),
     Scenario("ddb-size", (Q_SMALL, Q_BIG), table_size, rounds=lambda ctx: 1),
 ]
 
