@@ -24,6 +24,13 @@ def _string(value: str) -> dict:
     return {"DataType": "String", "StringValue": value}
 
 
+# The ERROR_CODE values AWS documents for EventBridge DLQ messages.
+EVENTBRIDGE_CODES = frozenset({
+    "CONNECTION_FAILURE", "CROSS_ACCOUNT_INGESTION_FAILED", "CROSS_REGION_INGESTION_FAILED", "ERROR_FROM_TARGET",
+    "EVENTS_IN_BATCH_REQUEST_REJECTED", "FAILED_TO_ASSUME_ROLE", "INTERNAL_ERROR", "INVALID_JSON",
+    "INVALID_PARAMETER", "NO_PERMISSIONS", "NO_RESOURCE", "RESOURCE_ALREADY_EXISTS", "RESOURCE_LIMIT_EXCEEDED",
+    "RESOURCE_MODIFICATION_COLLISION", "SDK_CLIENT_ERROR", "THIRD_ACCOUNT_HOP_DETECTED",
+    "THIRD_REGION_HOP_DETECTED", "THROTTLING", "TIMEOUT", "TRANSIENT_ASSUME_ROLE", "UNKNOWN"})
 _THROTTLING = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestThrottled", "429"}
 
 
@@ -33,8 +40,8 @@ def eventbridge_error_code(outcome: Outcome | None, error: str) -> str:
     target's own error in ERROR_MESSAGE."""
     if outcome is None:
         return "INTERNAL_ERROR"
-    if outcome.code and outcome.code.isupper() and "_" in outcome.code:
-        return outcome.code          # already EventBridge's own code (THIRD_ACCOUNT_HOP_DETECTED)
+    if outcome.code in EVENTBRIDGE_CODES:
+        return outcome.code          # the service named it already (THIRD_ACCOUNT_HOP_DETECTED)
     if outcome.failure == "missing":
         return "NO_RESOURCE"
     if outcome.failure == "permission":

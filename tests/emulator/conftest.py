@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from emulator.clock import FakeClock
+from emulator.core import Emulator
 from emulator.delivery.outbox import OutboxKind, OutboxRunner, Outcome
 from emulator.scheduler import Scheduler
+from emulator.settings import Settings
 from storage.db import Store
 
 T0 = 1_700_000_000_000
@@ -80,3 +82,12 @@ def script(clock, outbox) -> Script:
     s = Script(clock)
     outbox.register(s.kind())
     return s
+
+
+@pytest.fixture
+async def emulator():
+    """A whole Emulator (every service) on a fake clock and an in-memory store."""
+    emu = Emulator(Settings(in_memory=True, clock="fake"))
+    await emu.start()
+    yield emu
+    await emu.stop()

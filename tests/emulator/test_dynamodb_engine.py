@@ -8,12 +8,10 @@ import random
 import pytest
 
 from emulator.caller import Caller
-from emulator.core import Emulator
 from emulator.dynamodb import DynamoDB, tables
 from emulator.dynamodb.errors import ConditionalCheckFailedException
 from emulator.dynamodb.model import index_entry, projected_size
 from emulator.dynamodb.types import item_size
-from emulator.settings import Settings
 from storage import dynamodb as db
 
 CALLER = Caller("000000000000", "us-east-1", "http://localhost")
@@ -28,14 +26,6 @@ SCHEMA = {
                                                                   {"AttributeName": "l", "KeyType": "RANGE"}],
                                "Projection": {"ProjectionType": "KEYS_ONLY"}}],
 }
-
-
-@pytest.fixture
-async def emulator():
-    emu = Emulator(Settings(in_memory=True, clock="fake"))
-    await emu.start()
-    yield emu
-    await emu.stop()
 
 
 @pytest.fixture

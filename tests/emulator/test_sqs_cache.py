@@ -10,21 +10,11 @@ from sqlite3 import IntegrityError
 import pytest
 
 from emulator.caller import Caller
-from emulator.core import Emulator
-from emulator.settings import Settings
 from emulator.sqs.errors import QueueDoesNotExist, QueueNameExists
 from emulator.sqs.model import Queue
 from storage import sqs as db
 
 CALLER = Caller(account="000000000000", region="us-east-1", endpoint="http://localhost:4566")
-
-
-@pytest.fixture
-async def emulator():
-    emu = Emulator(Settings(in_memory=True, clock="fake"))
-    await emu.start()
-    yield emu
-    await emu.stop()
 
 
 def batches(store) -> list[list[str]]:
