@@ -1,6 +1,7 @@
 """The operation table: (service, operation) -> thin handler, by explicit module per service.
 
-Each service's handlers live in one module (``HANDLER_MODULES``) as functions named by botocore's
+Each service's handlers live in its modules (``HANDLER_MODULES``: one, or a few by concept for a large
+service such as EventBridge) as functions named by botocore's
 ``xform_name(operation)`` (``SendMessage`` -> ``send_message``). A handler takes the emulator, the
 request context and the validated input dict, and returns the output dict (or None). The table is
 built once, on first use, and checked against the service model: a public function of a handler
@@ -20,13 +21,13 @@ from .protocol.models import service_model
 
 Handler = Callable[..., Awaitable[dict | None]]
 
-HANDLER_MODULES: dict[str, str] = {
-    "sqs": "api.sqs",
-    "sns": "api.sns",
-    "events": "api.events",
-    "dynamodb": "api.dynamodb",
-    "dynamodbstreams": "api.dynamodbstreams",
-    "sts": "api.sts",
+HANDLER_MODULES: dict[str, tuple[str, ...]] = {
+    "sqs": ("api.sqs",),
+    "sns": ("api.sns",),
+    "events": ("api.events", "api.events_archives", "api.events_connections", "api.events_endpoints"),
+    "dynamodb": ("api.dynamodb",),
+    "dynamodbstreams": ("api.dynamodbstreams",),
+    "sts": ("api.sts",),
 }
 
 
@@ -37,16 +38,19 @@ class HandlerModuleError(RuntimeError):
 @cache
 def _table() -> dict[tuple[str, str], Handler]:
     table: dict[tuple[str, str], Handler] = {}
-    for service, module_name in HANDLER_MODULES.items():
-        module = importlib.import_module(module_name)
+    for service, module_names in HANDLER_MODULES.items():
         by_name = {xform_name(op): op for op in service_model(service).operation_names}
-        for name, fn in vars(module).items():
-            if name.startswith("_") or not inspect.iscoroutinefunction(fn) or fn.__module__ != module_name:
-                continue
-            operation = by_name.get(name)
-            if operation is None:
-                raise HandlerModuleError(f"{module_name}.{name} names no operation of {service}")
-            table[(service, operation)] = fn
+        for module_name in module_names:
+            module = importlib.import_module(module_name)
+            for name, fn in vars(module).items():
+                if name.startswith("_") or not inspect.iscoroutinefunction(fn) or fn.__module__ != module_name:
+                    continue
+                operation = by_name.get(name)
+                if operation is None:
+                    raise HandlerModuleError(f"{module_name}.{name} names no operation of {service}")
+                if (service, operation) in table:
+                    raise HandlerModuleError(f"{module_name}.{name}: {operation} has two handlers")
+                table[(service, operation)] = fn
     return table
 
 
@@ -61,9 +65,11 @@ def implemented(service: str) -> list[str]:
 def unemulated_reason(service: str, operation: str) -> str | None:
     """Why Sluice will not emulate ``operation`` (a handler module's ``NOT_EMULATED`` reasons, e.g.
     DynamoDB's exports, which need S3), or None."""
-    module_name = HANDLER_MODULES.get(service)
-    reasons = getattr(importlib.import_module(module_name), "NOT_EMULATED", {}) if module_name else {}
-    return reasons.get(operation)
+    for module_name in HANDLER_MODULES.get(service, ()):
+        reason = getattr(importlib.import_module(module_name), "NOT_EMULATED", {}).get(operation)
+        if reason is not None:
+            return reason
+    return None
 
 
 def load_handlers() -> None:

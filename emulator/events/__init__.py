@@ -17,8 +17,11 @@ from storage.db import UnitOfWork
 
 from ..caller import Caller
 from . import buses, put_events, rules, tags, targets
+from .archives import Archives
 from .cache import BusCache
 from .common import BusRef
+from .connections import Connections
+from .endpoints import Endpoints
 from .scheduler import ScheduleSource
 
 if TYPE_CHECKING:
@@ -39,6 +42,10 @@ class Events:
         # Event ids must be unique, not secret: uuid4() would read os.urandom for every event.
         self._random = random.Random()
         emulator.delivery.register_target("bus", put_events.BusTarget(self))
+        # The rest of the service, one facade per concept (each its own transactions, same conventions).
+        self.archives = Archives(self)
+        self.connections = Connections(self)
+        self.endpoints = Endpoints(self)
 
     def new_id(self) -> str:
         """A random (version 4) UUID in its usual text form."""
@@ -49,10 +56,14 @@ class Events:
     async def start(self) -> None:
         await self.schedules.catch_up()
         self.emulator.scheduler.add_source(self.schedules)
+        for part in (self.archives, self.connections, self.endpoints):
+            await part.start()
 
     def reset(self) -> None:
         self.buses.clear()
         self.schedules.forget()
+        for part in (self.archives, self.connections, self.endpoints):
+            part.reset()
 
     async def _tx(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await self.store.transaction(fn, *args, **kwargs)
