@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from .operations import implemented
@@ -22,7 +22,9 @@ class ServiceState(BaseModel):
 
 
 class Health(BaseModel):
-    status: str = "ok"
+    status: str = Field("ok", description="`ok`, or `degraded` (answered with a 503) while the database cannot "
+                                          "be written, e.g. the disk is full; `reason` says why.")
+    reason: str | None = Field(None, description="Why the status is `degraded` (absent when `ok`).")
     version: str
     uptime_seconds: float
     clock: str
@@ -96,10 +98,14 @@ def service_states(settings) -> dict[str, ServiceState]:
     return out
 
 
-@router.get("/_sluice/health", response_model=Health, tags=["sluice"])
-async def health(request: Request) -> Health:
+@router.get("/_sluice/health", response_model=Health, response_model_exclude_none=True, tags=["sluice"],
+            responses={503: {"model": Health, "description": "degraded: the database cannot be written"}})
+async def health(request: Request, response: Response) -> Health:
     emu = _emulator(request)
-    return Health(version=VERSION, uptime_seconds=round(time.time() - emu.started_at, 3),
+    failure = emu.store.failure  # set by a write that failed for lack of room, until one succeeds
+    if failure is not None:
+        response.status_code = 503
+    return Health(status="ok" if failure is None else "degraded", reason=failure, version=VERSION, uptime_seconds=round(time.time() - emu.started_at, 3),
                   clock="fake" if emu.clock.fake else "real", now_ms=emu.clock.now_ms(),
                   database=emu.store.path, delivery=emu.settings.delivery, services=service_states(emu.settings))
 
@@ -134,7 +140,7 @@ async def run_scheduler(request: Request) -> dict:
 
 
 @router.get("/_sluice/deliveries", response_model=list[Delivery], tags=["sluice"])
-async def deliveries(request: Request, after_id: int = 0, limit: int = Query(1000, ge=1, le=10_000),
+async def deliveries(request: Request, after_id: int = Query(0, ge=0, le=2**62), limit: int = Query(1000, ge=1, le=10_000),
                      target: str | None = None, kind: str | None = None) -> list[dict]:
     """Every delivery attempt (success or failure), oldest first."""
     return await _emulator(request).delivery.log(after_id=after_id, limit=limit, target=target, kind=kind)
@@ -156,6 +162,28 @@ async def captured(request: Request, source: str | None = Query(None, descriptio
     return await _emulator(request).delivery.captured(source=source, protocols=protocols, target=target,
                                                       account=account, region=region, after_id=after_id,
                                                       limit=limit)
+
+
+class EndpointHealth(BaseModel):
+    healthy: bool = Field(description="The state of the endpoint's Route 53 health check: false fails the endpoint "
+                                      "over to its secondary Region, true brings it back to the primary.")
+    account: str | None = Field(None, pattern=r"^\d{12}$", description="The endpoint's account (default: Sluice's).")
+    region: str | None = Field(None, pattern=r"^[a-z]{2}(-[a-z]+)+-\d+$",
+                               description="The endpoint's home Region (default: Sluice's).")
+
+
+@router.post("/_sluice/events/endpoints/{name}/health", tags=["sluice"])
+async def set_endpoint_health(request: Request, name: str, body: EndpointHealth) -> dict:
+    """Flip an EventBridge global endpoint's health check (Sluice has no Route 53): where PutEvents with its
+    EndpointId puts events from now on."""
+    from emulator.events.errors import ResourceNotFoundException
+
+    emu = _emulator(request)
+    try:
+        return await emu.events.endpoints.set_health(body.account or emu.settings.default_account,
+                                                     body.region or emu.settings.default_region, name, body.healthy)
+    except ResourceNotFoundException as exc:
+        raise HTTPException(404, exc.message) from None
 
 
 # --- compatibility aliases ------------------------------------------------------------------

@@ -135,8 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from .app import create_app
+    from .connections import uvicorn_limits
 
     app = create_app(settings)
+    try:
+        app.state.emulator.lock_data_dir()  # held for the process's life: a second Sluice on the directory refuses
+    except (RuntimeError, OSError) as exc:
+        log.error("%s", exc)
+        return 1
     log.info("Sluice on http://%s:%s  database: %s  clock: %s", settings.host, settings.port,
              settings.database_path, settings.clock)
     if settings.enabled_services is not None:
@@ -146,10 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     if init_scripts.scripts["BOOT"]:
         init_scripts.run("BOOT")
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                            access_log=False, lifespan="on", loop="auto", http="auto",
+                            access_log=False, lifespan="on", loop="auto",
                             ws="none",  # no WebSocket endpoints: skip importing the protocol stacks
                             proxy_headers=False,  # Sluice is called directly; trust no forwarded headers
-                            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
+                            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+                            **uvicorn_limits(settings))  # slow and abusive clients: api/connections.py
     srv = server(config, app, init_scripts=init_scripts, started=started)
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the handler that
     # was installed before it, so the process would die "by signal 15". A clean stop exits 0.

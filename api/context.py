@@ -11,6 +11,9 @@ from emulator.caller import Caller
 from emulator.sts import account_for_key
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]*)/[^/]*/([^/]*)/([^/]*)/")
+# SigV4a (AWS4-ECDSA-P256-SHA256, e.g. PutEvents through a global endpoint): the scope has no Region,
+# "<key>/<date>/<service>/aws4_request"; the Regions are in X-Amz-Region-Set.
+_CREDENTIAL_V4A = re.compile(r"Credential=([^/,\s]*)/[^/]*/([^/,\s]*)/aws4_request")
 
 
 @dataclass(slots=True)
@@ -26,6 +29,9 @@ def sigv4_scope(authorization: str | None, query: dict[str, str] | None = None) 
         match = _CREDENTIAL.search(authorization)
         if match:
             return SigV4Scope(*match.groups())
+        match = _CREDENTIAL_V4A.search(authorization)
+        if match:
+            return SigV4Scope(match[1], None, match[2])
         # SigV2 / other schemes: "AWS AKID:signature"
         if authorization.startswith("AWS ") and ":" in authorization:
             return SigV4Scope(authorization[4:].split(":", 1)[0])

@@ -108,7 +108,7 @@ async def list_targets_by_rule(emulator, ctx, p):
 # --- events and tags -----------------------------------------------------------------------------------
 
 async def put_events(emulator, ctx, p):
-    return await _events(emulator).put_events(ctx.caller, p["Entries"])
+    return await _events(emulator).put_events(ctx.caller, p["Entries"], endpoint_id=p.get("EndpointId"))
 
 
 async def tag_resource(emulator, ctx, p):

@@ -7,17 +7,18 @@ not implement yet as 501s, and a bug in Sluice as a 500 ``InternalFailure`` with
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-import random
 import time
-import uuid
 from dataclasses import replace
 from functools import cache
 from urllib.parse import parse_qsl, urlsplit
 
 from emulator.errors import AwsError, InternalFailure, MalformedQueryString, NotImplementedYet, SerializationException
+from emulator.ids import new_uuid
 
+from . import sigv4
 from .context import RequestContext, SigV4Scope, resolve_caller, sigv4_scope
 from .operations import handler_for, unemulated_reason
 from .protocol import json as json_codec
@@ -31,7 +32,9 @@ from .protocol.models import (
     sqs_json_error_type,
 )
 from .protocol.routing import (
+    QUERY_SERVICES,
     SIGNING_NAMES,
+    TARGET_PREFIXES,
     NotEmulated,
     Route,
     host_scope,
@@ -49,7 +52,54 @@ log = logging.getLogger("sluice.api")
 _JSON_ERROR_PREFIX = {"sqs": "com.amazonaws.sqs", "dynamodb": "com.amazonaws.dynamodb.v20120810",
                       "dynamodbstreams": "com.amazonaws.dynamodb.v20120810"}
 _JSON_VERSION = {"sqs": "1.0", "dynamodb": "1.0", "dynamodbstreams": "1.0", "events": "1.1"}
-MAX_BODY = 32 * 1024 * 1024
+_MIB = 1024 * 1024
+# The largest body each service accepts: its largest valid request in the protocol's most expanding
+# encoding, with room to spare, and no more. SQS: 1 MiB of message (one, or a batch) whose every byte
+# may arrive percent-encoded (3 bytes) or as a JSON \u escape (3 per UTF-8 byte at worst), binary
+# attributes base64-encoded first (x4 at worst). SNS: the same 1 MiB ceiling (MaximumMessageSize).
+# EventBridge: PutEvents' 1 MiB of entries, JSON-escaped. DynamoDB: BatchWriteItem's 16 MB request.
+# A larger request is refused from its Content-Length, before any of it is read; one that does not
+# declare its length is refused as soon as it passes the limit.
+BODY_LIMITS = {"sqs": 5 * _MIB, "sns": 5 * _MIB, "sts": 1 * _MIB, "events": 4 * _MIB, "dynamodb": 17 * _MIB,
+               "dynamodbstreams": 1 * _MIB}
+DEFAULT_BODY_LIMIT = 5 * _MIB  # a request that names no service yet (an unsigned query call)
+# Bytes of request bodies held at once, across requests (read, or being handled): past it a request is
+# answered 503 SlowDown, as AWS answers a flood, instead of the process growing by gigabytes.
+BUFFER_BUDGET = 256 * _MIB
+
+
+class RequestEntityTooLarge(AwsError):
+    code = "RequestEntityTooLarge"
+    status = 413
+
+
+class RequestTimeout(AwsError):
+    code = "RequestTimeout"
+    status = 408
+
+
+class SlowDown(AwsError):
+    code = "SlowDown"
+    status = 503
+    sender_fault = False
+
+
+class _Disconnected(Exception):
+    """The client went away before its request body arrived."""
+
+
+class _Overloaded(Exception):
+    """The bodies held at once would pass BUFFER_BUDGET."""
+
+
+def body_limit(headers: dict[str, str]) -> int:
+    """The body limit of the service a request is for, from what its headers say (the target of a
+    JSON call, else the SigV4 scope); the default when they name none."""
+    target = headers.get("x-amz-target")
+    if target:
+        return BODY_LIMITS.get(TARGET_PREFIXES.get(target.partition(".")[0], ""), DEFAULT_BODY_LIMIT)
+    service = sigv4_scope(headers.get("authorization")).service
+    return BODY_LIMITS.get(service or "", DEFAULT_BODY_LIMIT)
 
 
 class Response:
@@ -76,49 +126,97 @@ class Gateway:
         self.services_setting = services_setting
         self.sqs_endpoint_strategy = sqs_endpoint_strategy
         self.localstack_host = localstack_host
-        # Request ids need to be unique, not secret: uuid4() would read os.urandom on every call.
-        self._random = random.Random()
+        self.body_timeout = emulator.settings.body_timeout_s  # SLUICE_BODY_TIMEOUT_S
+        self.buffered = 0  # bytes of request bodies held now (BUFFER_BUDGET)
+        # SLUICE_AUTH=sigv4: the signature check (None when off, the default: no cost).
+        self.auth = sigv4.verifier(emulator.settings, emulator.clock)
 
     async def __call__(self, scope, receive, send) -> None:
-        body = bytearray()
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > MAX_BODY:
-                break
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         host = headers.get("host") or "{}:{}".format(*(scope.get("server") or ("localhost", 4566)))
-        response = await self.handle(scope["method"], scope["path"], scope.get("query_string", b""), headers,
-                                     bytes(body), f"{scope.get('scheme', 'http')}://{host}", receive)
+        limit = body_limit(headers)
+        declared = headers.get("content-length", "")
+        too_large = declared.isascii() and declared.isdigit() and int(declared) > limit
+        body, timed_out, overloaded, held = b"", False, False, [0]
+        try:
+            if not too_large:  # a body declared too large is never read: nothing of it is buffered
+                try:
+                    body, too_large = await self._read_body(receive, limit, held)
+                except _Disconnected:
+                    return
+                except TimeoutError:
+                    timed_out = True
+                except _Overloaded:
+                    overloaded = True
+            response = await self.handle(scope["method"], scope["path"], scope.get("query_string", b""), headers,
+                                         body, f"{scope.get('scheme', 'http')}://{host}", receive,
+                                         too_large=too_large, timed_out=timed_out, overloaded=overloaded)
+        finally:
+            self.buffered -= held[0]
+        if too_large or timed_out or overloaded:  # the rest of the body is never read: no reuse
+            response.headers["Connection"] = "close"
         raw_headers = [(b"content-length", str(len(response.body)).encode())]
         raw_headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": response.body})
 
+    async def _read_body(self, receive, limit: int, held: list[int]) -> tuple[bytes, bool]:
+        """(body, too large): the body in one piece (joined once, never copied again), read only up
+        to ``limit``, within the body deadline (SLUICE_BODY_TIMEOUT_S) counted from the first read: a
+        client that stops sending, or trickles, is answered 408 rather than holding the request open.
+        ``held[0]`` counts the bytes this request adds to ``self.buffered`` (the caller gives them back)."""
+        chunks: list[bytes] = []
+        size = 0
+        async with asyncio.timeout(self.body_timeout):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise _Disconnected
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    return b"", True
+                self.buffered += len(chunk)
+                held[0] += len(chunk)
+                if self.buffered > BUFFER_BUDGET:
+                    raise _Overloaded
+                if chunk:
+                    chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+        return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), False
+
     async def handle(self, method: str, path: str, query_string: bytes, headers: dict[str, str], body: bytes,
-                     endpoint: str, receive=None) -> Response:
+                     endpoint: str, receive=None, *, too_large: bool = False, timed_out: bool = False,
+                     overloaded: bool = False) -> Response:
         started = time.perf_counter()
-        request_id = str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+        request_id = new_uuid()
         target = headers.get("x-amz-target")
         route: Route | None = None
         protocol = "json" if target else "query"
         caller = None
         try:
-            if len(body) > MAX_BODY:
-                raise AwsError("Request entity too large", code="RequestEntityTooLarge", status=413)
             authorization = headers.get("authorization")
             sig = sigv4_scope(authorization)
             if sig.service is not None and sig.service not in SIGNING_NAMES:
                 raise not_emulated(sig.service, target)
             if target:
                 route = route_target(target)
+            elif sig.service in QUERY_SERVICES:
+                route = Route(sig.service, "-", "query")  # so that an early error has the service's shape
+            if too_large:
+                raise RequestEntityTooLarge(f"The request body is larger than {body_limit(headers)} bytes, "
+                                            f"the most {route.service if route else 'this endpoint'} accepts.")
+            if overloaded:
+                raise SlowDown("Please reduce your request rate.")
+            if timed_out:
+                raise RequestTimeout("Your socket connection to the server was not read from or written to within "
+                                     "the timeout period. Idle connections will be closed.")
+            if target:
                 raw = json_codec.parse_body(body)
                 form = {}
             else:
+                route = None
                 form = _form(query_string, body if method == "POST" else b"")
                 if sig.service is None:  # a presigned URL carries its scope in the query string
                     sig = sigv4_scope(authorization, form)
@@ -135,6 +233,8 @@ class Gateway:
                     route = Route("sqs", form.get("Action") or "-", "query")
                     raise queue_path_error
                 route = route_query(form.get("Action"), form.get("Version"), sig.service, path)
+            if self.auth is not None:
+                caller = self.auth.verify(route.service, caller, method, path, query_string, headers, body)
             if self.services is not None and route.service not in self.services:
                 raise service_disabled(route.service, self.services_setting)
             if route.service == "sqs" and self.sqs_endpoint_strategy != "off":
@@ -240,13 +340,23 @@ def _sqs_operations() -> frozenset[str]:
 
 
 def _form(query_string: bytes, body: bytes) -> dict[str, str]:
+    """The parameters of a query request, from its query string and its form body together. A name
+    given twice (in one of them or across both) is refused: which of the values counts would be a
+    guess (``Action=ListQueues&Action=DeleteQueue`` must not delete a queue)."""
     try:
         pairs = parse_qsl(query_string.decode("utf-8"), keep_blank_values=True, errors="strict")
         if body:
             pairs += parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise MalformedQueryString("The query string is malformed or not UTF-8.") from None
-    return dict(pairs)
+    form = dict(pairs)
+    if len(form) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise MalformedQueryString(f"The parameter {name[:256]} is given more than once.")
+            seen.add(name)
+    return form
 
 
 def _protocol_of(headers: dict[str, str], known: str) -> tuple[str, str]:
@@ -277,7 +387,7 @@ def _cbor_text(value: str) -> bytes:
 
 
 def _xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return query_codec.xml_text(text)
 
 
 def _foreign_error(error: NotEmulated, request_headers: dict[str, str], request_id: str) -> Response:

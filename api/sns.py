@@ -45,23 +45,23 @@ async def remove_permission(emulator, ctx, p):
 
 
 async def tag_resource(emulator, ctx, p):
-    await _sns(emulator).tag_resource(p["ResourceArn"], p["Tags"])
+    await _sns(emulator).tag_resource(p["ResourceArn"], p["Tags"], caller=ctx.caller)
 
 
 async def untag_resource(emulator, ctx, p):
-    await _sns(emulator).untag_resource(p["ResourceArn"], p["TagKeys"])
+    await _sns(emulator).untag_resource(p["ResourceArn"], p["TagKeys"], caller=ctx.caller)
 
 
 async def list_tags_for_resource(emulator, ctx, p):
-    return {"Tags": await _sns(emulator).list_tags_for_resource(p["ResourceArn"])}
+    return {"Tags": await _sns(emulator).list_tags_for_resource(p["ResourceArn"], caller=ctx.caller)}
 
 
 async def put_data_protection_policy(emulator, ctx, p):
-    await _sns(emulator).put_data_protection_policy(p["ResourceArn"], p["DataProtectionPolicy"])
+    await _sns(emulator).put_data_protection_policy(p["ResourceArn"], p["DataProtectionPolicy"], caller=ctx.caller)
 
 
 async def get_data_protection_policy(emulator, ctx, p):
-    policy = await _sns(emulator).get_data_protection_policy(p["ResourceArn"])
+    policy = await _sns(emulator).get_data_protection_policy(p["ResourceArn"], caller=ctx.caller)
     return {"DataProtectionPolicy": policy} if policy is not None else {}
 
 
@@ -83,12 +83,12 @@ async def unsubscribe(emulator, ctx, p):
 
 
 async def get_subscription_attributes(emulator, ctx, p):
-    return {"Attributes": await _sns(emulator).get_subscription_attributes(p["SubscriptionArn"])}
+    return {"Attributes": await _sns(emulator).get_subscription_attributes(p["SubscriptionArn"], caller=ctx.caller)}
 
 
 async def set_subscription_attributes(emulator, ctx, p):
     await _sns(emulator).set_subscription_attributes(p["SubscriptionArn"], p["AttributeName"],
-                                                     p.get("AttributeValue"))
+                                                     p.get("AttributeValue"), caller=ctx.caller)
 
 
 async def list_subscriptions(emulator, ctx, p):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel
 
 router = APIRouter()
@@ -26,8 +26,9 @@ async def signing_certificate(request: Request, cert_id: str) -> Response:
 
 @router.get("/_sluice/sns/messages", tags=["sns"])
 async def captured_messages(request: Request, protocol: str | None = None, target: str | None = None,
-                            account: str | None = None, region: str | None = None, after_id: int = 0,
-                            limit: int = 1000) -> list[dict]:
+                            account: str | None = None, region: str | None = None,
+                            after_id: int = Query(0, ge=0, le=2**62),  # SQLite's integers are 64-bit
+                            limit: int = Query(1000, ge=1, le=100_000)) -> list[dict]:
     """Deliveries Sluice captured instead of sending: sms, email, email-json, lambda, firehose, application."""
     protocols = tuple(protocol.split(",")) if protocol else None
     rows = await request.app.state.emulator.delivery.captured(source="sns", protocols=protocols, account=account,

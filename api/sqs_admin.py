@@ -7,8 +7,9 @@ import json
 import uuid
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
+from emulator import jsontext
 from emulator.caller import Caller
 from emulator.errors import AwsError
 
@@ -32,7 +33,7 @@ async def _values(request: Request) -> dict[str, str]:
         if body:
             if "json" in request.headers.get("content-type", ""):
                 try:
-                    values.update({k: v for k, v in json.loads(body).items() if isinstance(v, str)})
+                    values.update({k: v for k, v in jsontext.loads(body).items() if isinstance(v, str)})
                 except (ValueError, AttributeError):
                     pass
             else:
@@ -50,14 +51,23 @@ def _jsonable(message: dict) -> dict:
 
 
 @router.get("/_sluice/sqs/messages", tags=["sqs"])
-async def sluice_messages(request: Request, QueueUrl: str) -> Response:  # noqa: N803 (AWS's parameter name)
-    """Every message of a queue (visible, in flight and delayed) with all attributes; nothing changes."""
+async def sluice_messages(request: Request, QueueUrl: str,  # noqa: N803 (AWS's parameter names)
+                          MaxResults: int = Query(1000, ge=1, le=10_000,  # noqa: N803
+                                                  description="Messages per page (oldest first)."),
+                          NextToken: str | None = Query(None, description="`NextToken` of the previous page.")  # noqa: N803
+                          ) -> Response:
+    """The messages of a queue (visible, in flight and delayed) with all attributes, oldest first, a page at a
+    time (``NextToken`` in the answer while more follow); nothing changes."""
     try:
-        messages = await request.app.state.emulator.sqs.peek(_caller(request), queue_url=QueueUrl)
+        messages, next_token = await request.app.state.emulator.sqs.peek_page(
+            _caller(request), queue_url=QueueUrl, next_token=NextToken, limit=MaxResults)
     except AwsError as error:
         return Response(json.dumps({"code": error.code, "message": error.message}), status_code=error.status,
                         media_type="application/json")
-    return Response(json.dumps({"messages": [_jsonable(m) for m in messages]}), media_type="application/json")
+    body: dict = {"messages": [_jsonable(m) for m in messages]}
+    if next_token is not None:
+        body["NextToken"] = next_token
+    return Response(json.dumps(body), media_type="application/json")
 
 
 async def localstack_messages(request: Request) -> Response:

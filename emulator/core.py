@@ -16,6 +16,7 @@ from .clock import Clock, FakeClock
 from .delivery import Delivery
 from .delivery.outbox import OutboxRunner
 from .dynamodb import DynamoDB
+from .errors import AwsError, aws_error
 from .events import Events
 from .scheduler import Scheduler
 from .services import SERVICES, Service
@@ -28,6 +29,12 @@ from .waiters import Waiters
 log = logging.getLogger("sluice")
 
 
+def disk_full(detail: str) -> AwsError:
+    """What a write answers when SQLite finds no room. AWS has no such error: a 503 ServiceUnavailable (retried
+    by the SDKs, as a server-side failure should be) whose message says what happened."""
+    return aws_error("ServiceUnavailable", f"Sluice: the disk is full ({detail})", status=503, sender_fault=False)
+
+
 class Emulator:
     sqs: Sqs
     sns: SnsService
@@ -38,7 +45,7 @@ class Emulator:
     def __init__(self, settings: Settings | None = None, *, clock: Clock | None = None):
         self.settings = settings or Settings()
         self.clock = clock or (FakeClock() if self.settings.clock == "fake" else Clock())
-        self.store = Store(self.settings.database_path, self.clock.now_ms)
+        self.store = Store(self.settings.database_path, self.clock.now_ms, full_error=disk_full)
         self.scheduler = Scheduler(self.clock)
         self.waiters = Waiters(self.clock)
         self.outbox = OutboxRunner(self.store, self.scheduler)
@@ -56,8 +63,16 @@ class Emulator:
         # Set when the process begins to stop: long polls answer at once (empty) instead of waiting.
         self.stopping = False
 
+    def lock_data_dir(self) -> None:
+        """Take the data directory's lock (raises ``storage.db.DataDirLocked`` if another process holds it).
+
+        ``start`` takes it too; the CLI calls this first so that a second process on one ``--data-dir``
+        refuses before it serves anything (two processes on one database would diverge)."""
+        self.store.lock()
+
     async def start(self) -> None:
         await self.store.open()
+        await self.outbox.start()  # before the scheduler: attempts a dead process left are due at once
         for svc in self.services.values():
             await svc.start()
         await self.scheduler.start()

@@ -185,7 +185,7 @@ class Inspector:
         return await self.store.read(repo.buses, account=account, region=region)
 
     async def bus(self, arn: str) -> dict | None:
-        """A bus with its rules and their targets."""
+        """A bus with its rules and their targets, its archives and the replays from them."""
         return await self.store.read(self._bus_txn, arn)
 
     @staticmethod
@@ -193,7 +193,8 @@ class Inspector:
         found = repo.buses(uow, arn=arn)
         if not found:
             return None
-        return {**found[0], "rule_list": repo.rules(uow, arn)}
+        return {**found[0], "rule_list": repo.rules(uow, arn), "archive_list": repo.archives(uow, arn),
+                "replay_list": repo.replays(uow, arn)}
 
     async def test_event(self, bus: BusRef, *, source: str, detail_type: str, detail: str,
                          resources: list[str] | None = None) -> dict:

@@ -12,9 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from storage.db import UnitOfWork
 
 from .clock import Clock
+
+if TYPE_CHECKING:
+    from .core import Emulator
 
 log = logging.getLogger("sluice.scheduler")
 
@@ -27,6 +32,39 @@ class DueSource(Protocol):
 
     async def run_due(self, now: int) -> None:
         """Start or do all work due at ``now`` (long work goes through ``Scheduler.spawn``)."""
+
+
+class CachedDueSource:
+    """A due-source whose earliest due time (``earliest(uow)``, a query) is read once and kept until something
+    changes: ``note`` (called in the transaction that stores a due time) lowers it and wakes the scheduler
+    after the commit; ``forget`` and every pass make the next ``next_due`` read it again. A rolled-back note
+    is not undone: it can only make a pass come early, which finds nothing and reads the time again."""
+
+    name: str
+
+    def __init__(self, emulator: Emulator):
+        self.emulator = emulator
+        self._known = False
+        self._next: int | None = None
+
+    def earliest(self, uow: UnitOfWork) -> int | None:
+        raise NotImplementedError
+
+    def forget(self) -> None:
+        self._known = False
+
+    def note(self, uow: UnitOfWork, due_at: int | None) -> None:
+        if due_at is None:
+            return
+        if self._known and (self._next is None or due_at < self._next):
+            self._next = due_at
+        uow.after_commit(self.emulator.scheduler.wake)
+
+    async def next_due(self) -> int | None:
+        if not self._known:
+            self._next = await self.emulator.store.read(self.earliest)
+            self._known = True
+        return self._next
 
 
 class Scheduler:

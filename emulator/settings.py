@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,10 @@ class Settings(BaseSettings):
         None, description="Base URL written into SNS links (SigningCertURL, SubscribeURL); default: the request's Host.")
     sqs_delete_recently_rule: bool = Field(True, description="Refuse re-creating a queue name within 60 s of deleting it.")
     sqs_purge_rule: bool = Field(True, description="Refuse a second PurgeQueue within 60 s.")
+    strict_policies: bool = Field(
+        False, description="Fail SNS/EventBridge deliveries that the target's policy does not allow (e.g. a queue "
+                           "policy without sns.amazonaws.com), as AWS does; default: deliver, mark the delivery log "
+                           "and warn once.")
     services: str | None = Field(
         None, description="Comma-separated services to serve (LocalStack's SERVICES); the others answer an error "
                           "naming this setting. Default: all of them.")
@@ -54,6 +58,26 @@ class Settings(BaseSettings):
     dynamodb_table_delay_ms: int = Field(
         0, ge=0, description="How long DynamoDB tables, replicas, insights and Kinesis destinations stay CREATING/"
                              "UPDATING/DELETING (ENABLING...) after a change; 0: ACTIVE at once.")
+    # Opt-in SigV4 verification (api/sigv4.py). Credentials: a JSON file (a list of {"AccessKeyId",
+    # "SecretAccessKey", "AccountId"}) or an AWS shared-credentials INI file (aws_access_key_id,
+    # aws_secret_access_key, aws_account_id per section), and/or one pair from the environment.
+    auth: Literal["off", "sigv4"] = Field(
+        "off", description="`sigv4`: verify every AWS request's signature against the configured credentials; "
+                           "`off`: accept any credentials.")
+    credentials: Path | None = Field(None, description="JSON or INI file of the credentials SLUICE_AUTH=sigv4 accepts.")
+    access_key_id: str | None = Field(None, description="An access key id SLUICE_AUTH=sigv4 accepts.")
+    secret_access_key: SecretStr | None = Field(None, description="The secret of SLUICE_ACCESS_KEY_ID.")
+    account_id: str | None = Field(None, description="The account SLUICE_ACCESS_KEY_ID acts in (default: as today).")
+    # Slow or abusive connections (api/gateway.py, api/connections.py): how long a client may take.
+    body_timeout_s: float = Field(
+        30.0, gt=0, description="Seconds a request's body may take to arrive, from its headers; a slower one is "
+                                "answered 408 and its connection closed.")
+    header_timeout_s: float = Field(
+        30.0, gt=0, description="Seconds a connection may take to send a request's headers (from connecting, or "
+                                "from its first byte after the previous response); then it is closed.")
+    max_connections: int = Field(
+        1000, ge=1, description="Connections and requests served at once; more are answered 503 (uvicorn's "
+                                "limit_concurrency).")
 
     @property
     def database_path(self) -> str:

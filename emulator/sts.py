@@ -19,11 +19,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 import re
 import secrets
 from typing import TYPE_CHECKING
 
+from . import jsontext
 from .errors import AwsError
 
 if TYPE_CHECKING:
@@ -87,8 +89,17 @@ def new_access_key_id(account: str, *, temporary: bool = True) -> str:
     return (TEMPORARY_PREFIX if temporary else LONG_TERM_PREFIX) + base64.b32encode(raw).decode()
 
 
-def _secret_access_key() -> str:
-    return base64.b64encode(secrets.token_bytes(30)).decode()
+# Secrets of the keys STS issues are derived from the key, not stored: with SLUICE_AUTH=sigv4 the verifier
+# recomputes them (across restarts too). Not a security boundary: Sluice is a local emulator.
+_ISSUED_SECRET_KEY = b"sluice-sts-issued-secret"
+
+
+def issued_secret(access_key_id: str) -> str | None:
+    """The secret of a key Sluice's STS issued (``LSIA``/``LKIA``), or None for any other key."""
+    if not access_key_id.startswith((TEMPORARY_PREFIX, LONG_TERM_PREFIX)):
+        return None
+    digest = hmac.new(_ISSUED_SECRET_KEY, access_key_id.encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest[:30]).decode()  # 40 characters, as AWS's secrets
 
 
 # --- identities ----------------------------------------------------------------------------------
@@ -122,7 +133,7 @@ def _decode_token(token: str | None, access_key_id: str | None) -> dict[str, str
     if not token or not token.startswith(_TOKEN_PREFIX):
         return None
     try:
-        payload = json.loads(base64.urlsafe_b64decode(token[len(_TOKEN_PREFIX):]))
+        payload = jsontext.loads(base64.urlsafe_b64decode(token[len(_TOKEN_PREFIX):]))
     except (ValueError, binascii.Error):
         return None
     if not isinstance(payload, dict) or payload.get("k") != access_key_id:
@@ -135,7 +146,7 @@ def _jwt_claims(token: str) -> dict | None:
     if len(parts) != 3:
         return None
     try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        claims = jsontext.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
     except (ValueError, binascii.Error):
         return None
     return claims if isinstance(claims, dict) else None
@@ -210,6 +221,6 @@ class Sts:
 
     def _credentials(self, account: str, identity: dict[str, str], duration_seconds: int) -> dict:
         key = new_access_key_id(account)
-        return {"AccessKeyId": key, "SecretAccessKey": _secret_access_key(),
+        return {"AccessKeyId": key, "SecretAccessKey": issued_secret(key),
                 "SessionToken": _encode_token(key, identity),
                 "Expiration": (self.clock.now_ms() // 1000) + duration_seconds}

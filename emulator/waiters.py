@@ -14,6 +14,10 @@ A waiter looks (one transaction) before it waits, and a notify can land in betwe
 takes ``mark()`` before looking and passes it to ``wait(..., since=mark)``: a notify for the key
 after the mark ends the wait at once instead of being lost.
 
+A long poll's end is a ``Deadline``: in the clock's time, and on a fake clock also in real time, so a
+client long-polling a fake-clock server that nobody advances gets its empty answer after the wait it
+asked for (as it would from AWS), and still gets it at once when the clock is advanced past the end.
+
 Marks need the generation of each key's latest notify, and keys come and go (one per queue ever
 notified), so that memory is two bounded maps: when a new key finds the current one holding ``keep``
 keys, the current one becomes the previous one and the previous one is dropped; ``_dropped`` is then
@@ -29,6 +33,28 @@ from __future__ import annotations
 import asyncio
 
 from .clock import Clock
+
+
+class Deadline:
+    """The end of a wait of ``span_ms`` from now: ``at`` in the clock's time; on a fake clock, also the same
+    span in real time (the event loop's monotonic clock), whichever passes first."""
+
+    __slots__ = ("clock", "at", "_real")
+
+    def __init__(self, clock: Clock, span_ms: int):
+        self.clock = clock
+        self.at = clock.now_ms() + span_ms
+        self._real = asyncio.get_running_loop().time() + span_ms / 1000 if clock.fake else None
+
+    def real_left(self) -> float | None:
+        """Seconds of real time left (None on a real clock: ``at`` says it all)."""
+        if self._real is None:
+            return None
+        return max(0.0, self._real - asyncio.get_running_loop().time())
+
+    def passed(self) -> bool:
+        left = self.real_left()
+        return self.clock.now_ms() >= self.at or (left is not None and left <= 0)
 
 
 class Waiters:
@@ -85,10 +111,12 @@ class Waiters:
             return sum(len(v) for v in self._waiting.values())
         return len(self._waiting.get(key, ()))
 
-    async def wait(self, key: object, deadline_ms: int | None, *, since: int | None = None) -> bool:
+    async def wait(self, key: object, deadline_ms: int | None, *, since: int | None = None,
+                   real_left: float | None = None) -> bool:
         """Sleep until notified for ``key`` or the clock passes ``deadline_ms``; True if notified.
 
         With ``since`` (a ``mark()``), a notify that came after the mark counts as already received.
+        ``real_left``: also stop after that many seconds of real time (a fake clock's ``Deadline``).
         """
         if since is not None and self._notified_since(key, since):
             return True
@@ -97,7 +125,12 @@ class Waiters:
         events[event] = None
         woken_but_gone = False
         try:
-            return await self.clock.wait(event, deadline_ms)
+            if real_left is None:
+                return await self.clock.wait(event, deadline_ms)
+            try:
+                return await asyncio.wait_for(self.clock.wait(event, deadline_ms), real_left)
+            except TimeoutError:
+                return event.is_set()
         except BaseException:
             woken_but_gone = event.is_set()  # cancelled after a notify chose this waiter
             raise

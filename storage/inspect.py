@@ -224,6 +224,29 @@ def rules(uow: UnitOfWork, bus_arn: str) -> list[dict]:
     return out
 
 
+_ARCHIVE_COLUMNS = ("arn", "name", "description", "event_pattern", "retention_days", "state", "created_at",
+                    "event_count", "size_bytes")
+_ARCHIVES = ("SELECT a.arn, a.name, a.description, a.event_pattern, a.retention_days, a.state, a.created_at, "
+             "(SELECT COUNT(*) FROM events_archived e WHERE e.archive_arn = a.arn), "
+             "(SELECT COALESCE(SUM(e.size), 0) FROM events_archived e WHERE e.archive_arn = a.arn) "
+             "FROM events_archives a WHERE a.bus_arn = ? ORDER BY a.name")
+_REPLAY_COLUMNS = ("arn", "name", "archive_arn", "state", "state_reason", "event_start", "event_end", "started_at",
+                   "ended_at", "last_replayed", "destination")
+_REPLAYS = (f"SELECT {', '.join('r.' + c for c in _REPLAY_COLUMNS)} FROM events_replays r "
+            "JOIN events_archives a ON a.arn = r.archive_arn WHERE a.bus_arn = ? ORDER BY r.started_at DESC, r.name "
+            "LIMIT ?")
+
+
+def archives(uow: UnitOfWork, bus_arn: str) -> list[dict]:
+    """A bus's archives by name, with how many events (and bytes) each holds."""
+    return _dicts(_ARCHIVE_COLUMNS, uow.sql.execute(_ARCHIVES, (bus_arn,)))
+
+
+def replays(uow: UnitOfWork, bus_arn: str, limit: int = 50) -> list[dict]:
+    """Replays from a bus's archives, newest first."""
+    return _dicts(_REPLAY_COLUMNS, uow.sql.execute(_REPLAYS, (bus_arn, limit)), ("destination",))
+
+
 # --- DynamoDB ----------------------------------------------------------------------------------------
 
 _TABLE_COLUMNS = ("id", "account", "region", "name", "definition", "tags", "created_at", "item_count", "size_bytes")

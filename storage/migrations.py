@@ -30,7 +30,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from .schema import SCHEMA_VERSION, metadata
 from .schema.core import delivery_log, outbox
 from .schema.delivery import captured
-from .schema.sqs import sqs_messages
+from .schema.sqs import sqs_messages, sqs_queue_counts
 
 log = logging.getLogger("sluice.storage")
 _DIALECT = sqlite.dialect()
@@ -204,7 +204,19 @@ def _to_3(sql: sqlite3.Connection) -> None:
     sql.execute("DROP TABLE IF EXISTS sqs_fifo_groups")  # its index goes with it
 
 
-STEPS: list[Step] = [_to_1, _to_2, _to_3]
+def _to_4(sql: sqlite3.Connection) -> None:
+    """``sqs_queue_counts``: every queue's message counters, counted from its rows as of ``settled_at`` 0
+    (every row hidden, by receive count), which needs no clock: the first reader settles them to now."""
+    if not table_exists(sql, "sqs_queue_counts"):
+        sql.execute(str(CreateTable(sqs_queue_counts).compile(dialect=_DIALECT)))
+    if table_exists(sql, "sqs_queues"):
+        sql.execute("INSERT OR REPLACE INTO sqs_queue_counts (queue_id, total, inflight, delayed, settled_at) "
+                    "SELECT q.id, COUNT(m.id), COALESCE(SUM(m.receive_count > 0), 0), "
+                    "COALESCE(SUM(m.receive_count = 0), 0), 0 FROM sqs_queues q "
+                    "LEFT JOIN sqs_messages m ON m.queue_id = q.id GROUP BY q.id")
+
+
+STEPS: list[Step] = [_to_1, _to_2, _to_3, _to_4]
 if len(STEPS) != SCHEMA_VERSION:
     raise RuntimeError(f"{len(STEPS)} migration steps for schema version {SCHEMA_VERSION}: one step per version")
 

@@ -57,6 +57,11 @@ def reschedule(uow: UnitOfWork, row_id: int, due_at: int, *, attempts: int | Non
                            (due_at, row_id, attempts)).rowcount > 0
 
 
+def is_at(uow: UnitOfWork, row_id: int, attempts: int) -> bool:
+    """The row still exists at ``attempts`` (no later claim took it)."""
+    return uow.sql.execute("SELECT 1 FROM outbox WHERE id = ? AND attempts = ?", (row_id, attempts)).fetchone() is not None
+
+
 def remove(uow: UnitOfWork, row_id: int, *, attempts: int | None = None) -> bool:
     """Delete a row; with ``attempts``, only if no later claim took the row (False if one did)."""
     if attempts is None:

@@ -31,10 +31,13 @@ _INSERT = ("INSERT INTO sqs_move_tasks (task_id, source_arn, destination_arn, ma
            "to_move, moved, last_row, next_run_at) VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, 0, ?, ?)")
 _NEXT_DUE = "SELECT MIN(next_run_at) FROM sqs_move_tasks WHERE status = 'RUNNING'"
 _UPDATE = "UPDATE sqs_move_tasks SET status = ?, moved = ?, next_run_at = ?, failure_reason = ? WHERE task_id = ?"
-_MOVABLE = ("SELECT id, dlq_source_arn FROM sqs_messages WHERE queue_id = ? AND id <= ? AND visible_at <= ? "
-            "AND expires_at > ? ORDER BY id LIMIT ?")
+# Rows under a pending purge's bound (storage/sqs.py, ``_LIVE``) are gone already.
+_MOVABLE = ("SELECT id, dlq_source_arn FROM sqs_messages WHERE queue_id = ?1 AND id <= ?2 AND visible_at <= ?3 "
+            "AND expires_at > ?3 AND id > COALESCE((SELECT purged_below FROM sqs_queue_counts WHERE queue_id = ?1), 0) "
+            "ORDER BY id LIMIT ?4")
 _MAX_ROW = "SELECT COALESCE(MAX(id), 0) FROM sqs_messages WHERE queue_id = ?"
-_COUNT = "SELECT COUNT(*) FROM sqs_messages WHERE queue_id = ? AND expires_at > ?"
+_COUNT = ("SELECT COUNT(*) FROM sqs_messages WHERE queue_id = ?1 AND expires_at > ?2 "
+          "AND id > COALESCE((SELECT purged_below FROM sqs_queue_counts WHERE queue_id = ?1), 0)")
 
 
 def _task(row: tuple | None) -> TaskRow | None:
@@ -75,7 +78,7 @@ def update_task(uow: UnitOfWork, task_id: str, *, status: str, moved: int, next_
 def movable(uow: UnitOfWork, queue_id: int, last_row: int, limit: int) -> list[tuple[int, str | None]]:
     """(row id, origin queue ARN) of receivable messages that were in the queue when the task started."""
     now = uow.now
-    return uow.sql.execute(_MOVABLE, (queue_id, last_row, now, now, limit)).fetchall()
+    return uow.sql.execute(_MOVABLE, (queue_id, last_row, now, limit)).fetchall()
 
 
 def max_row(uow: UnitOfWork, queue_id: int) -> int:

@@ -4,4 +4,4 @@ Bump on any change to an existing table, with a step in storage/migrations.py th
 and regenerate storage/ddl.py (``python scripts/schema_ddl.py``); a newer database is refused.
 """
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from botocore.exceptions import ClientError
@@ -71,3 +72,21 @@ def response_of(thread, out, timeout: float = 10.0) -> dict:
     thread.join(timeout)
     assert not thread.is_alive(), "the receive is still waiting"
     return out["response"]
+
+
+class LoopbackHTTP:
+    """An HTTP endpoint of the test's own on a free loopback port (``self.base``), run in a thread while
+    used as a context manager; subclasses pass their request handler class."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

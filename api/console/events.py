@@ -1,4 +1,5 @@
-"""Event buses: rules with their pattern and targets, enable/disable, and 'test an event' against every rule."""
+"""Event buses: rules with their pattern and targets, enable/disable, 'test an event' against every rule, and the
+bus's archives with the replays from them (a running replay can be cancelled)."""
 
 from __future__ import annotations
 
@@ -84,6 +85,18 @@ async def set_rule_state(request: Request, account: str, region: str, name: str,
     except AwsError as error:
         return flash(request, error_text(error), error=True)
     return flash(request, f"Rule {rule} {action}d.")
+
+
+@router.post("/buses/{account}/{region}/{name}/replays/{replay}/cancel")
+async def cancel_replay(request: Request, account: str, region: str, name: str, replay: str) -> Response:
+    """CancelReplay, as a client of the replay's account and region would call it."""
+    if (absent := unavailable(request, "events")) is not None:
+        return absent
+    try:
+        await emulator(request).events.archives.cancel_replay(caller(request, account, region), replay)
+    except AwsError as error:
+        return flash(request, error_text(error), error=True)
+    return flash(request, f"Replay {replay} cancelling.")
 
 
 @router.post("/buses/{account}/{region}/{name}/test")

@@ -143,6 +143,16 @@ def _scalar(text: str, shape: Shape, path: str):
 # --- XML output --------------------------------------------------------------------------------
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;", '"': "&quot;"})
+# Characters XML 1.0 cannot carry at all, not even as a character reference (&#x0; is not well-formed):
+# text that reached a response with one (stored before SQS's character rule applied to it, a name a
+# service does not check) has it replaced by U+FFFD, so that every response parses.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    if _NOT_XML.search(text):
+        text = _NOT_XML.sub("\ufffd", text)
+    return text.translate(_ESCAPES)
 
 
 def _text(value, shape: Shape) -> str:
@@ -155,7 +165,7 @@ def _text(value, shape: Shape) -> str:
         if isinstance(value, (int, float)):
             value = datetime.fromtimestamp(value, tz=UTC)
         return format_iso8601(value)
-    return str(value).translate(_ESCAPES)
+    return xml_text(str(value))
 
 
 def _write(out: list, tag: str, value, shape: Shape) -> None:
@@ -304,8 +314,8 @@ def serialize_error(error: AwsError, *, code: str, status: int, namespace: str, 
     if getattr(error, "bare", False):
         return status, {"Content-Type": "text/xml"}, f"<{code}/>".encode()
     kind = "Sender" if error.sender_fault else "Receiver"
-    text = str(error.message if message is None else message).translate(_ESCAPES)
+    text = xml_text(str(error.message if message is None else message))
     body = (f'<?xml version="1.0"?>\n<ErrorResponse xmlns="{namespace}"><Error><Type>{kind}</Type>'
-            f"<Code>{code.translate(_ESCAPES)}</Code><Message>{text}</Message>{'<Detail/>' if detail else ''}"
+            f"<Code>{xml_text(code)}</Code><Message>{text}</Message>{'<Detail/>' if detail else ''}"
             f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>")
     return status, {"Content-Type": "text/xml"}, body.encode("utf-8")

@@ -65,8 +65,9 @@ def attributes_for(dead_letter: DeadLetter, message: Message, retry: RetryPolicy
         code = eventbridge_error_code(outcome, error)
         attributes["ERROR_CODE"] = _string(code)
         attributes["ERROR_MESSAGE"] = _string(error[:1024] or code)
+        # Only a retryable failure can have exhausted its retries (an API destination's 400 was never retried).
         condition = exhausted_condition(retry, outcome.failure, attempts) \
-            if outcome is not None and outcome.failure else None
+            if outcome is not None and outcome.failure and outcome.retryable else None
         if condition:
             attributes["EXHAUSTED_RETRY_CONDITION"] = _string(condition)
         attributes["RETRY_ATTEMPTS"] = {"DataType": "Number", "StringValue": str(max(0, attempts - 1))}

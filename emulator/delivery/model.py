@@ -30,13 +30,14 @@ class Message:
     dedup_id: str | None = None
     headers: dict[str, str] | None = None       # HTTP/S targets
     capture: dict[str, Any] | None = None       # captured targets: the payload recorded
+    http: dict[str, Any] | None = None          # API destinations: the target's HttpParameters
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
     """Where a message goes. ``kind`` picks the adapter; ``protocol`` names it in the delivery log."""
 
-    kind: Literal["sqs", "sns", "bus", "http", "captured"]
+    kind: Literal["sqs", "sns", "bus", "http", "captured", "api-destination"]
     address: str                     # queue/topic/bus ARN, URL, function ARN, phone number, email ...
     protocol: str                    # "sqs", "http", "lambda", "sms" ...: "<source>.<protocol>" in the log
 

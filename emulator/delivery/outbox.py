@@ -5,6 +5,11 @@ transaction. The runner claims due rows (pushing each to a lease, so a crash ret
 kind's ``deliver`` outside any transaction, then settles the row in a new transaction: delete on
 success; reschedule by the kind's retry policy; or, when retries are exhausted or the failure is
 permanent, hand it to the kind's dead-letter callback. Every attempt goes to the delivery log.
+
+A claimed row is also noted in ``outbox_leases`` until it is settled. At start nothing of a previous
+process is running any more, so ``start`` makes every row it left mid-attempt due at once instead of
+waiting its lease out (a retry scheduled for later keeps its time). So HTTP delivery is at-least-once:
+an endpoint may see an attempt again whose answer was lost with the process.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from storage import outbox as repo
+from storage import outbox_leases as leases
 from storage.db import Store, UnitOfWork
 
 from ..scheduler import Scheduler
@@ -43,6 +49,14 @@ class OutboxKind:
     dead_letter: Callable[..., str] = lambda uow, payload, error, **_: "dropped"
     # The name an attempt is logged under (default: the kind's name), e.g. "sns.http" for a delivery row.
     log_kind: Callable[[dict], str] | None = None
+    # A row this returns an outcome for (not None) was delivered inside the transaction that settles it: a
+    # local target (an SQS queue under --delivery async) then gets it exactly once, even across kill -9.
+    deliver_in: Callable[[UnitOfWork, dict], Outcome | None] | None = None
+
+
+# How many times an in-transaction attempt may be rolled back by an error (not a target's refusal) before
+# its row is given up rather than retried after its lease again.
+ROLLED_BACK_ATTEMPTS = 5
 
 
 class OutboxRunner:
@@ -76,6 +90,7 @@ class OutboxRunner:
                                   message_id=message_id, source_arn=source_arn)
             row = {"id": row_id, "kind": kind, "target": target, "payload": payload, "attempts": attempts + 1,
                    "created_at": uow.now, "message_id": message_id, "source_arn": source_arn}
+            leases.add(uow, (row_id,))
             self._inflight.add(row_id)  # not claimable by a pass that runs before the commit's callback
             uow.on_rollback(lambda: self._inflight.discard(row_id))
             uow.after_commit(lambda: self.scheduler.spawn(self._attempt(row)))
@@ -85,11 +100,22 @@ class OutboxRunner:
         uow.after_commit(self.scheduler.wake)
         return row_id
 
+    async def start(self) -> None:
+        """Before the scheduler runs: the rows a dead process left mid-attempt are due now."""
+        released = await self.store.transaction(leases.release_all)
+        if released:
+            log.info("%d delivery attempt(s) interrupted by the last stop are retried now", released)
+
     async def next_due(self) -> int | None:
         return await self.store.read(repo.next_due, frozenset(self._inflight))
 
+    def _claim(self, uow: UnitOfWork, exclude: frozenset[int]) -> list[dict]:
+        rows = repo.claim_due(uow, self.batch, self.lease_ms, exclude)
+        leases.add(uow, (row["id"] for row in rows))
+        return rows
+
     async def run_due(self, now: int) -> None:
-        rows = await self.store.transaction(repo.claim_due, self.batch, self.lease_ms, frozenset(self._inflight))
+        rows = await self.store.transaction(self._claim, frozenset(self._inflight))
         for row in rows:
             self._inflight.add(row["id"])
             self.scheduler.spawn(self._attempt(row))
@@ -105,11 +131,24 @@ class OutboxRunner:
         if kind is None:
             log.error("outbox row %s has unknown kind %r; left for its lease", row["id"], row["kind"])
             return
-        try:
-            outcome = await kind.deliver(row["payload"])
-        except Exception as exc:  # a bug in a handler is a failed attempt, not a lost delivery
-            log.exception("delivery %s to %s raised", row["kind"], row["target"])
-            outcome = Outcome(False, f"{type(exc).__name__}: {exc}")
+        outcome: Outcome | None = None
+        if kind.deliver_in is not None:
+            try:
+                if await self.store.transaction(self._deliver_in_and_settle, kind, row):
+                    return
+            except Exception as exc:
+                # Rolled back whole, as if never attempted: the row stays leased and comes back after its
+                # lease (the store may recover, e.g. a full disk); a row that keeps failing is given up.
+                log.exception("delivery %s to %s raised", row["kind"], row["target"])
+                if row["attempts"] < ROLLED_BACK_ATTEMPTS:
+                    return
+                outcome = Outcome(False, f"{type(exc).__name__}: {exc}")
+        if outcome is None:
+            try:
+                outcome = await kind.deliver(row["payload"])
+            except Exception as exc:  # a bug in a handler is a failed attempt, not a lost delivery
+                log.exception("delivery %s to %s raised", row["kind"], row["target"])
+                outcome = Outcome(False, f"{type(exc).__name__}: {exc}")
         try:
             await self.store.transaction(self._settle, kind, row, outcome)
             return
@@ -117,6 +156,20 @@ class OutboxRunner:
             # Left leased, the row would be delivered again after every lease, forever: give it up instead.
             log.exception("settling delivery %s to %s raised; giving it up", row["kind"], row["target"])
             error = f"{outcome.error or 'delivered'}; settling failed: {type(exc).__name__}: {exc}"
+        await self._give_up_safely(kind, row, error)
+
+    def _deliver_in_and_settle(self, uow: UnitOfWork, kind: OutboxKind, row: dict) -> bool:
+        """Deliver and settle in one transaction (False: not a local delivery, attempt it the other way)."""
+        if not repo.is_at(uow, row["id"], row["attempts"]):
+            return True  # a later claim took the row: this attempt is stale, deliver nothing
+        assert kind.deliver_in is not None
+        outcome = kind.deliver_in(uow, row["payload"])
+        if outcome is None:
+            return False
+        self._settle(uow, kind, row, outcome)
+        return True
+
+    async def _give_up_safely(self, kind: OutboxKind, row: dict, error: str) -> None:
         try:
             await self.store.transaction(self._give_up, kind, row, error)
         except Exception:
@@ -136,9 +189,10 @@ class OutboxRunner:
         # Every write is conditional on the row still being at this attempt: a stale attempt (its row claimed
         # again meanwhile, e.g. by a process that took over after the lease) neither settles nor logs.
         attempt = row["attempts"]
+        leases.end(uow, row["id"])
         if outcome.ok:
             if repo.remove(uow, row["id"], attempts=attempt):
-                repo.log_attempt(uow, status="delivered", error=None, **self._common(row))
+                repo.log_attempt(uow, status="delivered", error=outcome.error, **self._common(row))
             return
         delay = kind.next_delay(row["payload"], attempt, row["created_at"]) if outcome.retryable else None
         if delay is not None:
@@ -150,6 +204,7 @@ class OutboxRunner:
     def _give_up(self, uow: UnitOfWork, kind: OutboxKind | None, row: dict, error: str,
                  outcome: Outcome | None = None) -> None:
         """Remove the row and hand it to the kind's dead-letter callback (``kind=None``: just drop it)."""
+        leases.end(uow, row["id"])
         if not repo.remove(uow, row["id"], attempts=row["attempts"]):
             return
         status = (kind.dead_letter(uow, row["payload"], error, attempts=row["attempts"], outcome=outcome)

@@ -33,15 +33,29 @@ def failed(error: AwsError) -> Outcome:
 
 class LocalTarget(Protocol):
     local: bool
+    # True when deliver_in raises AwsError only before its first write: the layer then needs no savepoint.
+    atomic: bool
 
-    def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> None:
-        """Deliver in the caller's transaction; raise AwsError when the target refuses."""
+    def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> str | None:
+        """Deliver in the caller's transaction; raise AwsError when the target refuses. A returned text is
+        the delivery log's note on a delivery that went through (what AWS would have refused)."""
+
+
+class RemoteTarget(Protocol):
+    """A target reached over the network by a service's own rules (EventBridge's API destinations): attempted
+    from the outbox, outside any transaction, like ``http``."""
+
+    local: bool
+
+    async def deliver(self, message: Message, target: Target) -> Outcome:
+        """One attempt; the outcome says whether it may be retried (``retryable``)."""
 
 
 class CapturedTarget:
     """Lambda, Firehose, Step Functions, Kinesis, CloudWatch Logs, email, SMS, mobile push: recorded."""
 
     local = True
+    atomic = True  # one INSERT
 
     def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> None:
         payload = message.capture if message.capture is not None else {"Message": message.body}

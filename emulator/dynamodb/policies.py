@@ -18,6 +18,7 @@ from emulator.errors import AwsError
 from storage import dynamodb_hooks as hdb
 from storage.db import UnitOfWork
 
+from .. import jsontext
 from .errors import ValidationException
 from .model import Table
 
@@ -50,7 +51,7 @@ def put(uow: UnitOfWork, table: Table, arn: str, policy: str, expected: str | No
         raise ValidationException(f"Policy document size of {len(policy.encode())} bytes exceeds the limit of "
                                   f"{MAX_BYTES} bytes")
     try:
-        document = json.loads(policy)
+        document = jsontext.loads(policy)
     except ValueError:  # guessed text
         raise ValidationException("Invalid policy document: the policy is not valid JSON") from None
     if not isinstance(document, dict) or "Statement" not in document:  # guessed text

@@ -9,13 +9,13 @@ through the delivery layer, which this service plugs its bus-to-bus adapter into
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from storage.db import UnitOfWork
 
 from ..caller import Caller
+from ..ids import new_uuid
 from . import buses, put_events, rules, tags, targets
 from .archives import Archives
 from .cache import BusCache
@@ -28,9 +28,6 @@ if TYPE_CHECKING:
     from ..core import Emulator
 
 T = TypeVar("T")
-# Version 4 and the RFC 4122 variant: the bits uuid.UUID(version=4) sets, without building a UUID object.
-_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
-_UUID_V4 = (0x4000 << 64) | (0x8000 << 48)
 
 
 class Events:
@@ -39,8 +36,6 @@ class Events:
         self.store = emulator.store
         self.buses = BusCache()
         self.schedules = ScheduleSource(self)
-        # Event ids must be unique, not secret: uuid4() would read os.urandom for every event.
-        self._random = random.Random()
         emulator.delivery.register_target("bus", put_events.BusTarget(self))
         # The rest of the service, one facade per concept (each its own transactions, same conventions).
         self.archives = Archives(self)
@@ -48,10 +43,7 @@ class Events:
         self.endpoints = Endpoints(self)
 
     def new_id(self) -> str:
-        """A random (version 4) UUID in its usual text form."""
-        bits = (self._random.getrandbits(128) & _UUID_CLEAR) | _UUID_V4
-        text = f"{bits:032x}"
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+        return new_uuid()
 
     async def start(self) -> None:
         await self.schedules.catch_up()
@@ -194,8 +186,10 @@ class Events:
 
     # --- events --------------------------------------------------------------------------------------
 
-    async def put_events(self, caller: Caller, entries: list[dict]) -> dict:
+    async def put_events(self, caller: Caller, entries: list[dict], *, endpoint_id: str | None = None) -> dict:
         checked = put_events.check(entries, caller.account, caller.region)
+        if endpoint_id is not None:  # a global endpoint picks the bus (and Region)
+            return await self.endpoints.put_events(caller, endpoint_id, checked)
         return await self._tx(put_events.put_events, self, caller.account, checked)
 
     # --- tags ----------------------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from typing import Any
 from storage import events as repo
 from storage.db import UnitOfWork
 
-from .. import arns
+from .. import arns, jsontext
 from ..caller import Caller
+from . import partners
 from .common import DEFAULT_BUS, BusRef, decode_token, page, resolve_bus, tag_dict, timestamp
 from .errors import (
     InvalidParameterValue,
@@ -63,12 +64,11 @@ def _settings(row: dict) -> dict[str, Any]:
 def create_bus(uow: UnitOfWork, caller: Caller, name: str, *, event_source_name: str | None,
                description: str | None, kms_key: str | None, dead_letter: dict | None, log_config: dict | None,
                tags: list | None) -> dict:
-    if event_source_name is not None:
-        # Partner event sources come with a later issue: none exists yet.
-        raise ResourceNotFoundException(f"Event source {event_source_name} does not exist.")
-    if name.startswith("aws."):
+    if event_source_name is not None:  # a partner event bus: named as its source (aws.partner/...)
+        partners.check_bus_source(uow, caller, name, event_source_name)
+    elif name.startswith("aws."):
         raise ValidationException("EventBus name starting with 'aws.' is not valid.")  # terraform-provider-aws#35065
-    if "/" in name:
+    elif "/" in name:
         raise ValidationException("Event bus name must not contain '/'.")
     ref = BusRef(caller.account, caller.region, name)
     if name == DEFAULT_BUS or repo.get_bus(uow, ref.arn) is not None:
@@ -140,7 +140,7 @@ def put_permission(uow: UnitOfWork, caller: Caller, bus_name: str | None, *, act
     row = own_bus(uow, caller, bus_name)
     if policy is not None:
         try:
-            document = json.loads(policy)
+            document = jsontext.loads(policy)
         except ValueError:
             raise ValidationException("This policy contains invalid Json") from None
         if not isinstance(document, dict):

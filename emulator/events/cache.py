@@ -17,6 +17,7 @@ from storage.db import UnitOfWork
 
 from ..arns import parse
 from ..patterns import RuleIndex, compile_event_pattern
+from .archiving import ArchiveSpec, load_specs
 from .targets import TargetSpec, spec_of
 
 
@@ -37,6 +38,7 @@ class Bus:
     policy: dict | None
     index: RuleIndex = field(default_factory=RuleIndex)
     rules: dict[str, RoutedRule] = field(default_factory=dict)
+    archives: tuple[ArchiveSpec, ...] = ()      # its enabled archives (archiving.py)
 
     def match(self, event) -> list[RoutedRule]:
         """The rules an event (parsed, or a ``Flat``) matches, by name: deliveries happen in a stable order."""
@@ -63,6 +65,7 @@ def load(uow: UnitOfWork, arn: str) -> Bus:
     for rule_arn, rule_name, pattern in repo.routing_rules(uow, arn):
         bus.rules[rule_arn] = RoutedRule(rule_arn, rule_name, tuple(by_rule.get(rule_arn, ())))
         bus.index.add(rule_arn, compile_event_pattern(pattern))
+    bus.archives = load_specs(uow, arn)
     return bus
 
 

@@ -29,9 +29,12 @@ from typing import TYPE_CHECKING, Any
 
 from storage.db import UnitOfWork
 
+from .. import jsontext
 from ..arns import PARTITION, parse
 from ..delivery import Message, Target
+from ..patterns import flatten
 from . import targets
+from .archiving import REPLAY_NAME, archive
 from .buses import allows_put_events
 from .cache import Bus
 from .common import BusRef, dumps, iso_time, resolve_bus
@@ -90,7 +93,7 @@ def check(entries: list[dict], account: str, region: str) -> list[Entry]:
             out.append(Entry(("NotAuthorizedForSourceException", "Not authorized for the source.")))
         else:
             try:
-                detail = json.loads(e["Detail"])
+                detail = jsontext.loads(e["Detail"])
             except ValueError:
                 detail = None
             if not isinstance(detail, dict):
@@ -126,7 +129,7 @@ def put_events(uow: UnitOfWork, svc: Events, account: str, entries: list[Entry])
             continue
         event_id = svc.new_id()
         results.append({"EventId": event_id})
-        if bus.exists and bus.rules:
+        if bus.exists and (bus.rules or bus.archives):
             route(svc, uow, bus, event_of(entry, event_id, account, bus.region, uow.now), forwarded=False)
     return {"FailedEntryCount": failed, "Entries": results}
 
@@ -136,10 +139,20 @@ def denied(account: str, bus_arn: str) -> str:
             f"{bus_arn} because no resource-based policy allows the events:PutEvents action")
 
 
-def route(svc: Events, uow: UnitOfWork, bus: Bus, event: dict, *, forwarded: bool) -> None:
-    """Deliver ``event`` to the targets of every rule of ``bus`` it matches. A ``forwarded`` event meeting a bus
-    target is refused there (one hop), with the error codes AWS's dead-letter messages name."""
-    matched = bus.match(event)
+def route(svc: Events, uow: UnitOfWork, bus: Bus, event: dict, *, forwarded: bool,
+          only: frozenset[str] | None = None) -> None:
+    """Archive ``event`` in the bus's archives it matches (unless a replay marked it with ``replay-name``: replayed
+    events are not archived again, nor when a rule forwards them to another bus) and deliver it to the targets of
+    every rule of ``bus`` it matches (a replay's FilterArns: ``only`` those rules). A ``forwarded`` event meeting a
+    bus target is refused there (one hop), with the error codes AWS's dead-letter messages name."""
+    if bus.archives and REPLAY_NAME not in event:
+        flat = flatten(event)  # once, for the archives and the rules
+        archive(svc, uow, bus, event, flat)
+        matched = bus.match(flat)
+    else:
+        matched = bus.match(event)
+    if only is not None:
+        matched = [rule for rule in matched if rule.arn in only]
     if not matched:
         return
     event_json = dumps(event)
@@ -163,6 +176,7 @@ class BusTarget:
     """The delivery layer's ``bus`` adapter: put a forwarded event on another bus, in the caller's transaction."""
 
     local = True
+    atomic = False  # routing may deliver to several targets before one refuses
 
     def __init__(self, svc: Events):
         self.svc = svc

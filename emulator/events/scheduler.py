@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from storage import events as repo
 from storage.db import UnitOfWork
 
+from ..scheduler import CachedDueSource
 from . import targets
 from .common import dumps, iso_time
 from .rules import schedule_of
@@ -39,31 +40,17 @@ def scheduled_event(rule: dict, fire_ms: int, event_id: str) -> dict:
             "resources": [rule["arn"]], "detail": {}}
 
 
-class ScheduleSource:
+class ScheduleSource(CachedDueSource):
+    """The rules' timers: due at the earliest ``next_fire_at``."""
+
     name = "events.schedule"
 
     def __init__(self, svc: Events):
+        super().__init__(svc.emulator)
         self.svc = svc
-        self._known = False
-        self._next: int | None = None
 
-    def forget(self) -> None:
-        self._known = False
-
-    def note(self, uow: UnitOfWork, due_at: int | None) -> None:
-        """A rule will fire at ``due_at`` (called in the transaction that stores it). A rolled-back unit's note
-        is not undone: it can only make a pass come early, which finds nothing and reads the time again."""
-        if due_at is None:
-            return
-        if self._known and (self._next is None or due_at < self._next):
-            self._next = due_at
-        uow.after_commit(self.svc.emulator.scheduler.wake)
-
-    async def next_due(self) -> int | None:
-        if not self._known:
-            self._next = await self.svc.store.read(repo.next_fire)
-            self._known = True
-        return self._next
+    def earliest(self, uow: UnitOfWork) -> int | None:
+        return repo.next_fire(uow)
 
     async def run_due(self, now: int) -> None:
         self._known = False

@@ -24,7 +24,7 @@ from storage.db import UnitOfWork
 
 from .. import arns
 from ..delivery import DeadLetter, Message, RetryPolicy, Target
-from . import transform
+from . import api_destinations, transform
 from .common import decode_token, dumps, encode_token
 from .errors import LimitExceededException, ValidationException
 
@@ -77,6 +77,8 @@ def kind_of(arn: str) -> tuple[str, str]:
         resource_type = parts.resource_type if parts is not None else ""
         if resource_type == "event-bus":
             return "bus", "bus"
+        if resource_type == "api-destination":
+            return "api-destination", "api-destination"
         return "captured", resource_type or "events"
     return "captured", service or "unknown"
 
@@ -199,11 +201,16 @@ def deliver(emulator: Emulator, uow: UnitOfWork, spec: TargetSpec, event: dict, 
                       dedup_id=dedup_id)
     if spec.kind == "captured":
         message.capture = captured_payload(spec, body, event)
+    if spec.kind == "api-destination":
+        message.http = spec.target.get("HttpParameters")     # sent over HTTP with the target's parameters
     if refuse is not None:
         emulator.delivery.reject(uow, message, spec.destination, refuse, dead_letter=spec.dead_letter,
                                  code=refuse.split(":", 1)[0])
     else:
-        emulator.delivery.dispatch(uow, message, spec.destination, retry=spec.retry, dead_letter=spec.dead_letter)
+        # An API destination's rate limit may put the first attempt in a later second (an outbox row due then).
+        not_before = api_destinations.reserve(uow, spec.arn) if spec.kind == "api-destination" else None
+        emulator.delivery.dispatch(uow, message, spec.destination, retry=spec.retry, dead_letter=spec.dead_letter,
+                                   not_before=not_before)
 
 
 # --- PutTargets, RemoveTargets, ListTargetsByRule ---------------------------------------------------------

@@ -35,6 +35,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .. import jsontext
 from ..errors import ValidationException
 
 
@@ -194,7 +195,7 @@ def _check_json(text: str, target_id: str | None) -> None:
     ``JSON syntax error in input for target 1: [Source: (String)"env:dev"; line: 1, column: 4]``).
     """
     try:
-        json.loads(text, parse_constant=_refuse_constant)
+        jsontext.loads(text, parse_constant=_refuse_constant)
     except _NonStandardToken as e:
         pos = text.find(e.token)  # Jackson: "Non-standard token 'NaN'", located just after the token
         line = text.count("\n", 0, pos) + 1
@@ -339,7 +340,7 @@ def _is_json_template(template: str) -> bool:
         last = end
     dummy.append(template[last:])
     try:
-        json.loads("".join(dummy), parse_constant=_refuse_constant)
+        jsontext.loads("".join(dummy), parse_constant=_refuse_constant)
     except ValueError:
         return False
     return True

@@ -12,11 +12,11 @@ event-ruler, a later occurrence of a path in the same branch replaces the earlie
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any, cast
 
+from .. import jsontext
 from . import operators as ops
 from .matcher import Flat, consistent
 from .operators import PatternError, is_number
@@ -186,7 +186,7 @@ def reject_constant(name: str):
 def parse_json(source: str):
     """AWS reports Jackson's parse error here; ours names the problem in Python's words instead."""
     try:
-        return json.loads(source, parse_constant=reject_constant)
+        return jsontext.loads(source, parse_constant=reject_constant)
     except (TypeError, ValueError) as e:
         raise PatternError(f"Filter is not valid JSON: {e}") from None
 

@@ -8,8 +8,7 @@ object carrying the envelope fields AWS requires.
 
 from __future__ import annotations
 
-import json
-
+from .. import jsontext
 from ..errors import AwsError, ValidationException
 from .compiler import EVENTBRIDGE, CompiledPattern, compile_pattern
 from .matcher import Flat, flatten
@@ -42,7 +41,7 @@ def test_event_pattern(pattern_json: str, event_json: str) -> bool:
     """TestEventPattern: the pattern is validated first, then the event envelope."""
     compiled = compile_event_pattern(pattern_json)
     try:
-        event = json.loads(event_json)
+        event = jsontext.loads(event_json)
     except (TypeError, ValueError):
         raise ValidationException("Parameter Event is not valid.") from None
     if not isinstance(event, dict) or any(f not in event for f in REQUIRED_EVENT_FIELDS):

@@ -9,9 +9,9 @@ nests ``prefix``, no ``{"prefix": {"equals-ignore-case": ...}}``, and numeric op
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
+from .. import jsontext
 from ..errors import AwsError
 from .compiler import OR, CompiledPattern, Dialect, compile_pattern, count_combinations, reject_constant
 from .matcher import Flat, flatten
@@ -54,7 +54,7 @@ def compile_filter_policy(policy_json: str, scope: str = "MessageAttributes", *,
     if len(policy_json.encode()) > MAX_POLICY_BYTES:
         raise fail("Filter policy is too long")
     try:
-        obj = json.loads(policy_json, parse_constant=reject_constant)
+        obj = jsontext.loads(policy_json, parse_constant=reject_constant)
     except ValueError:
         raise fail("failed to parse JSON.") from None
     if not isinstance(obj, dict):
@@ -104,7 +104,7 @@ def flatten_attributes(message_attributes: dict | None) -> Flat:
             continue
         if dtype == "String.Array":
             try:
-                items = json.loads(raw)
+                items = jsontext.loads(raw)
             except ValueError:
                 continue
             values = [v for v in items if not isinstance(v, (dict, list))] if isinstance(items, list) else []
@@ -127,7 +127,7 @@ def _number(raw: str):
 def flatten_body(body: str) -> Flat | None:
     """A message body that is not a JSON object matches no MessageBody policy (but ``{}``)."""
     try:
-        obj = json.loads(body)
+        obj = jsontext.loads(body)
     except (TypeError, ValueError):
         return None
     return flatten(obj) if isinstance(obj, dict) else None

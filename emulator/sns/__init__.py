@@ -7,7 +7,6 @@ modules (``topics``, ``subscriptions``, ``publish``, ``platform``), which know n
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import TYPE_CHECKING
 
 from storage import sns as repo
@@ -15,6 +14,7 @@ from storage.db import UnitOfWork
 
 from ..caller import Caller
 from ..delivery import Message, Target
+from ..ids import new_uuid
 from . import confirmations, envelope, platform, publish, subscriptions, topics
 from .cache import TopicCache
 from .signing import Signer, generate
@@ -89,6 +89,14 @@ class SnsService:
             return result
         return await self.store.transaction(work)
 
+    @staticmethod
+    def _allowed(caller: Caller | None, arn: str, action: str, fn):
+        """``fn(uow, *args)`` once ``caller`` may call SNS ``action`` on topic ``arn`` (see topics.authorize)."""
+        def work(uow, *args):
+            topics.authorize_arn(uow, caller, arn, action)
+            return fn(uow, *args)
+        return work
+
     # --- topics -----------------------------------------------------------------------------------
 
     async def create_topic(self, caller: Caller, name: str, attributes, tags, data_protection_policy) -> str:
@@ -97,18 +105,20 @@ class SnsService:
     async def delete_topic(self, caller: Caller, arn: str) -> None:
         def work(uow):
             topics.check_arn(arn, caller)
+            topics.authorize_arn(uow, caller, arn, "DeleteTopic")
             topics.delete_topic(uow, arn)
         await self._change(arn, work)
 
     async def get_topic_attributes(self, arn: str, *, caller: Caller | None = None) -> dict:
         """``caller``: the caller whose region the ARN must be in (None: any region, for the console)."""
         topics.check_arn(arn, caller)
-        return await self._tx(topics.get_attributes, arn)
+        return await self._tx(self._allowed(caller, arn, "GetTopicAttributes", topics.get_attributes), arn)
 
     async def set_topic_attributes(self, arn: str, name: str, value: str | None, *,
                                    caller: Caller | None = None) -> None:
         topics.check_arn(arn, caller)
-        await self._change(arn, topics.set_attribute, arn, name, value)
+        await self._change(arn, self._allowed(caller, arn, "SetTopicAttributes", topics.set_attribute), arn, name,
+                           value)
 
     async def list_topics(self, caller: Caller, next_token: str | None) -> dict:
         return await self._tx(topics.list_topics, caller, next_token)
@@ -116,26 +126,30 @@ class SnsService:
     async def add_permission(self, arn: str, label: str, accounts: list, actions: list, *,
                              caller: Caller | None = None) -> None:
         topics.check_arn(arn, caller)
-        await self._change(arn, topics.add_permission, arn, label, accounts, actions)
+        await self._change(arn, self._allowed(caller, arn, "AddPermission", topics.add_permission), arn, label,
+                           accounts, actions)
 
     async def remove_permission(self, arn: str, label: str, *, caller: Caller | None = None) -> None:
         topics.check_arn(arn, caller)
-        await self._change(arn, topics.remove_permission, arn, label)
+        await self._change(arn, self._allowed(caller, arn, "RemovePermission", topics.remove_permission), arn,
+                           label)
 
-    async def tag_resource(self, arn: str, tags: list) -> None:
-        await self._tx(topics.tag_resource, arn, tags)
+    async def tag_resource(self, arn: str, tags: list, *, caller: Caller | None = None) -> None:
+        await self._tx(self._allowed(caller, arn, "TagResource", topics.tag_resource), arn, tags)
 
-    async def untag_resource(self, arn: str, keys: list) -> None:
-        await self._tx(topics.untag_resource, arn, keys)
+    async def untag_resource(self, arn: str, keys: list, *, caller: Caller | None = None) -> None:
+        await self._tx(self._allowed(caller, arn, "UntagResource", topics.untag_resource), arn, keys)
 
-    async def list_tags_for_resource(self, arn: str) -> list:
-        return await self._tx(topics.list_tags, arn)
+    async def list_tags_for_resource(self, arn: str, *, caller: Caller | None = None) -> list:
+        return await self._tx(self._allowed(caller, arn, "ListTagsForResource", topics.list_tags), arn)
 
-    async def put_data_protection_policy(self, arn: str, policy: str) -> None:
-        await self._tx(topics.put_data_protection_policy, arn, policy)
+    async def put_data_protection_policy(self, arn: str, policy: str, *, caller: Caller | None = None) -> None:
+        await self._tx(self._allowed(caller, arn, "PutDataProtectionPolicy", topics.put_data_protection_policy),
+                       arn, policy)
 
-    async def get_data_protection_policy(self, arn: str) -> str | None:
-        return await self._tx(topics.get_data_protection_policy, arn)
+    async def get_data_protection_policy(self, arn: str, *, caller: Caller | None = None) -> str | None:
+        return await self._tx(self._allowed(caller, arn, "GetDataProtectionPolicy",
+                                            topics.get_data_protection_policy), arn)
 
     # --- subscriptions ----------------------------------------------------------------------------
 
@@ -162,17 +176,18 @@ class SnsService:
         base = self.base_url(caller)
 
         def work(uow):
-            sub = subscriptions.unsubscribe(uow, arn, signed=signed)
+            sub = subscriptions.unsubscribe(uow, arn, signed=signed, caller=caller)
             if sub is not None:
                 self.ensure_key(uow)
                 confirmations.send_unsubscribe_confirmation(self, uow, base, sub)
         await self._change(_topic_of(arn), work)
 
-    async def get_subscription_attributes(self, arn: str) -> dict:
-        return await self._tx(subscriptions.get_attributes, arn)
+    async def get_subscription_attributes(self, arn: str, *, caller: Caller | None = None) -> dict:
+        return await self._tx(subscriptions.get_attributes, arn, caller=caller)
 
-    async def set_subscription_attributes(self, arn: str, name: str, value: str | None) -> None:
-        await self._change(_topic_of(arn), subscriptions.set_attribute, arn, name, value)
+    async def set_subscription_attributes(self, arn: str, name: str, value: str | None, *,
+                                          caller: Caller | None = None) -> None:
+        await self._change(_topic_of(arn), subscriptions.set_attribute, arn, name, value, caller)
 
     async def list_subscriptions(self, caller: Caller, next_token: str | None) -> dict:
         return await self._tx(subscriptions.list_all, caller, next_token)
@@ -207,7 +222,7 @@ class SnsService:
         if (version is None or topic_arn is None or self.signer is None or message is None
                 or request.get("structure")):
             return None
-        message_id = str(uuid.uuid4())
+        message_id = new_uuid()
         timestamp = envelope.iso_timestamp(self.emulator.clock.now_ms())
         doc = envelope.notification(message_id=message_id, topic_arn=topic_arn, message=message,
                                     timestamp=timestamp, subject=request.get("subject"))
@@ -250,13 +265,20 @@ def _topic_of(subscription_arn: str) -> str | None:
 
 class TopicTarget:
     """The delivery layer's adapter for SNS topics (``Target.kind`` "sns"): EventBridge's topic targets
-    publish through the in-transaction port."""
+    publish through the in-transaction port. The topic's policy must allow events.amazonaws.com to publish
+    (its default policy does not): ``Delivery.check_service_principal`` says what happens when it does not."""
 
     local = True
+    atomic = False  # a publish fans out: a refusal may come after some writes
 
     def __init__(self, sns: SnsService):
         self.sns = sns
 
-    def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> None:
+    def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> str | None:
+        topic = topics.require(uow, target.address)
+        note = self.sns.emulator.delivery.check_service_principal(
+            message, policy_text=topics.policy_of(topic), owner=topic["account"], action="sns:Publish",
+            resource=topic["arn"], what="topic")
         self.sns.publish_in(uow, target.address, message.body, attributes=message.attributes,
                             group_id=message.group_id, dedup_id=message.dedup_id)
+        return note

@@ -36,6 +36,10 @@ def _send(svc: SnsService, uow: UnitOfWork, base: str, sub: dict, doc: dict, *, 
                           route=sub["arn"], headers=headers)
         svc.emulator.delivery.dispatch(uow, message, Target("http", sub["endpoint"], "http"),
                                        retry=RetryPolicy("sns", sns=effective["healthyRetryPolicy"]))
+    elif sub["protocol"] == "sqs":  # a queue of another account: its owner confirms (see subscriptions.subscribe)
+        message = Message("sns", sub["topic_arn"], doc["MessageId"], body, sub["account"], sub["region"],
+                          route=sub["arn"])
+        svc.emulator.delivery.dispatch(uow, message, Target("sqs", sub["endpoint"], "sqs"))
     elif sub["protocol"] in ("email", "email-json"):
         capture(svc, uow, account=sub["account"], region=sub["region"], protocol=sub["protocol"],
                 target=sub["endpoint"], message_id=doc["MessageId"], topic_arn=sub["topic_arn"],

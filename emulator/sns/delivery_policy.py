@@ -11,9 +11,9 @@ service's retries go through.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from .. import jsontext
 from ..delivery.retry import DEFAULT_SNS_RETRY, SNS_COUNTS, sns_delays_ms
 from .errors import InvalidParameter
 
@@ -87,7 +87,7 @@ def _request(lead: str, path: str, doc) -> dict:
 
 def _parse(lead: str, source: str) -> dict:
     try:
-        doc = json.loads(source)
+        doc = jsontext.loads(source)
     except (TypeError, ValueError):
         raise _fail(lead, "failed to parse JSON") from None
     if not isinstance(doc, dict):

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+import time
 from urllib.parse import quote
+
+# The last second formatted (publishes come many to a second); one tuple, read once, so threads never mix halves.
+_last_second: tuple[int, str] = (-1, "")
 
 
 def iso_timestamp(ms: int) -> str:
     """ISO 8601 in UTC with milliseconds and ``Z``, like ``2012-04-25T21:49:25.719Z``."""
-    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    global _last_second
+    second = ms // 1000
+    cached = _last_second
+    if cached[0] != second:
+        t = time.gmtime(second)
+        cached = _last_second = (second, f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:"
+                                         f"{t.tm_min:02d}:{t.tm_sec:02d}.")
+    return f"{cached[1]}{ms % 1000:03d}Z"
 
 
 _encode_scalar = json.JSONEncoder(ensure_ascii=False).encode

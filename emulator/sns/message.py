@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from decimal import Decimal
 
+from .. import jsontext
 from .errors import InvalidParameter, ParameterValueInvalid, invalid
 
-NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")  # ASCII digits; \Z: not "5\n"
 MAX_PRECISION = 38
 MIN_MAGNITUDE, MAX_MAGNITUDE = Decimal("1e-128"), Decimal("1e126")
 
@@ -40,7 +40,7 @@ def parse_structure(message: str, structure: str | None) -> dict | None:
     if structure != "json":
         raise invalid("MessageStructure")
     try:
-        doc = json.loads(message)
+        doc = jsontext.loads(message)
     except ValueError:
         raise invalid("Message Structure - JSON message body failed to parse") from None
     if not isinstance(doc, dict):
@@ -105,7 +105,7 @@ def check_attributes(attributes: dict | None) -> dict:
             check_number(name, value)
         if dtype == "String.Array":
             try:
-                items = json.loads(value)
+                items = jsontext.loads(value)
             except ValueError:
                 items = None
             if not isinstance(items, list) or any(isinstance(i, (dict, list)) for i in items):

@@ -235,7 +235,8 @@ def set_sms_attributes(uow: UnitOfWork, caller: Caller, attributes: dict) -> Non
             raise invalid(f"{key}")
         if key == "DefaultSMSType" and value not in ("Promotional", "Transactional"):
             raise invalid("DefaultSMSType")
-        if key in ("MonthlySpendLimit", "DeliveryStatusSuccessSamplingRate") and not value.isdigit():
+        if key in ("MonthlySpendLimit", "DeliveryStatusSuccessSamplingRate") and not (
+                0 < len(value) <= 18 and value.isascii() and value.isdigit()):  # not '٥
             raise invalid(key)
         if key == "DeliveryStatusSuccessSamplingRate" and int(value) > 100:
             raise invalid(key)

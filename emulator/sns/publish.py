@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,6 +10,7 @@ from storage.db import UnitOfWork
 
 from ..caller import Caller
 from ..errors import AwsError
+from ..ids import new_uuid
 from . import fanout, fifo, platform, topics
 from .cache import Topic
 from .envelope import iso_timestamp
@@ -104,12 +104,14 @@ def publish(svc: SnsService, uow: UnitOfWork, caller: Caller, base: str, *, topi
 
 
 def _topic(svc: SnsService, uow: UnitOfWork, arn: str, what: str, caller: Caller | None) -> Topic:
-    """The topic to publish to. ``caller``: the publisher, whose region the ARN must name (None: another
-    service's delivery, which may cross regions)."""
+    """The topic to publish to. ``caller``: the publisher, whose region the ARN must name and whom the
+    topic's policy must allow to publish (None: another service's delivery, which may cross regions and
+    is checked by the delivery layer)."""
     topics.check_arn(arn, caller, what)
     topic = svc.topics.get(uow, arn)
     if topic is None:
         raise topic_not_found()
+    topics.authorize(caller, topic.arn, topic.account, topic.attributes, "Publish")
     return topic
 
 
@@ -133,7 +135,7 @@ def _accept(svc: SnsService, uow: UnitOfWork, base: str, topic: Topic, message: 
         message_id, timestamp = presigned["message_id"], presigned["timestamp"]
         signed = (presigned["text"], presigned["version"], presigned["signature"])
     else:
-        message_id, timestamp, signed = str(uuid.uuid4()), iso_timestamp(uow.now), None
+        message_id, timestamp, signed = new_uuid(), iso_timestamp(uow.now), None
     msg = Notification(message_id=message_id, topic_arn=arn, message=message, per_protocol=per_protocol,
                        subject=subject, attributes=attrs, timestamp=timestamp, account=topic.account,
                        region=topic.region, group_id=group_id, signature_version=version, presigned=signed,

@@ -14,6 +14,7 @@ import uuid
 from storage import sns as repo
 from storage.db import UnitOfWork
 
+from .. import jsontext
 from ..caller import Caller
 from ..patterns import compile_filter_policy
 from ..sts import default_identity
@@ -90,7 +91,7 @@ def _validate_endpoint(protocol: str, endpoint: str | None, topic: dict) -> str:
 
 def _redrive(value: str, lead: str, fifo: bool) -> str:
     try:
-        doc = json.loads(value)
+        doc = jsontext.loads(value)
     except ValueError:
         raise InvalidParameter(f"{lead}RedrivePolicy: failed to parse JSON.") from None
     target = doc.get("deadLetterTargetArn") if isinstance(doc, dict) else None
@@ -147,7 +148,7 @@ def validate_attribute(name: str, value: str, *, protocol: str, fifo: bool, curr
             if not fifo:
                 raise InvalidParameter(f"{lead}ReplayPolicy: replay is only supported for FIFO topics")
             try:
-                doc = json.loads(value)
+                doc = jsontext.loads(value)
             except ValueError:
                 doc = None
             if not isinstance(doc, dict) or "StartingPoint" not in doc:
@@ -177,6 +178,7 @@ def subscribe(uow: UnitOfWork, caller: Caller, topic_arn: str, protocol: str, en
     topic = repo.get_topic(uow, topic_arn)
     if topic is None:
         raise topic_not_found()
+    topics.authorize(caller, topic_arn, topic["account"], topic["attributes"], "Subscribe")
     endpoint = _validate_endpoint(protocol, endpoint, topic)
     attrs = _check_attributes(dict(attributes or {}), protocol, _fifo_subscription(topic, endpoint))
     existing = repo.find_subscription(uow, topic_arn, protocol, endpoint)
@@ -186,7 +188,7 @@ def subscribe(uow: UnitOfWork, caller: Caller, topic_arn: str, protocol: str, en
         if any(effective.get(k, "") != v for k, v in attrs.items()):
             raise invalid("Attributes Reason: Subscription already exists with different attributes")
         return existing, False
-    pending = protocol in NEEDS_CONFIRMATION
+    pending = protocol in NEEDS_CONFIRMATION or _foreign_queue(protocol, endpoint, caller)
     arn = f"{topic_arn}:{uuid.uuid4()}"
     token = secrets.token_hex(64) if pending else None
     repo.insert_subscription(uow, arn=arn, topic_arn=topic_arn, account=topic["account"], region=topic["region"],
@@ -195,6 +197,14 @@ def subscribe(uow: UnitOfWork, caller: Caller, topic_arn: str, protocol: str, en
     sub = repo.get_subscription(uow, arn)
     assert sub is not None, "inserted just above, in this transaction"
     return sub, True
+
+
+def _foreign_queue(protocol: str, endpoint: str, caller: Caller) -> bool:
+    """A queue of another account, subscribed by someone who is not its owner, waits for the queue's owner
+    to confirm (SNS Developer Guide, "Sending Amazon SNS messages to an Amazon SQS queue in a different
+    account": the SubscriptionConfirmation goes to the queue)."""
+    parts = endpoint.split(":")
+    return protocol == "sqs" and len(parts) > 4 and parts[4] != caller.account
 
 
 def _fifo_subscription(topic: dict, endpoint: str) -> bool:
@@ -235,14 +245,17 @@ def confirm(uow: UnitOfWork, caller: Caller | None, topic_arn: str, token: str,
     return sub["arn"]
 
 
-def unsubscribe(uow: UnitOfWork, arn: str, *, signed: bool) -> dict | None:
-    """Remove a subscription; a well-formed ARN of one that no longer exists is a no-op (None)."""
+def unsubscribe(uow: UnitOfWork, arn: str, *, signed: bool, caller: Caller | None = None) -> dict | None:
+    """Remove a subscription; a well-formed ARN of one that no longer exists is a no-op (None). A signed
+    call of another account needs the topic's policy (an unsigned one is the unsubscribe link's)."""
     check_subscription_arn(arn)
     sub = repo.get_subscription(uow, arn)
     if sub is None:
         return None
     if sub["authenticated"] and not signed:
         raise AuthorizationError("Unsubscribe requires authentication for this subscription")
+    if signed:
+        authorize(uow, caller, sub, "Unsubscribe")
     repo.delete_subscription(uow, arn)
     topic = repo.get_topic(uow, sub["topic_arn"])
     if topic is not None:
@@ -250,8 +263,18 @@ def unsubscribe(uow: UnitOfWork, arn: str, *, signed: bool) -> dict | None:
     return sub
 
 
-def get_attributes(uow: UnitOfWork, arn: str) -> dict:
+def authorize(uow: UnitOfWork, caller: Caller | None, sub: dict, action: str) -> None:
+    """The subscriber's account and the topic's own need no policy; another account needs the topic's
+    policy to allow SNS ``action`` (AuthorizationError otherwise). ``caller`` None: not checked."""
+    if caller is None or caller.account in (sub["owner"], sub["account"]):
+        return
+    topic = repo.get_topic(uow, sub["topic_arn"])
+    topics.authorize(caller, sub["topic_arn"], sub["account"], (topic or {}).get("attributes") or {}, action)
+
+
+def get_attributes(uow: UnitOfWork, arn: str, *, caller: Caller | None = None) -> dict:
     sub = require(uow, arn)
+    authorize(uow, caller, sub, "GetSubscriptionAttributes")
     attrs = sub["attributes"]
     # The subscriber, as STS's GetCallerIdentity names the account's default identity (an IAM user).
     out = {"SubscriptionPrincipal": default_identity(sub["owner"], sub["region"])["Arn"], "Owner": sub["owner"],
@@ -276,8 +299,9 @@ def get_attributes(uow: UnitOfWork, arn: str) -> dict:
     return out
 
 
-def set_attribute(uow: UnitOfWork, arn: str, name: str, value: str | None) -> None:
+def set_attribute(uow: UnitOfWork, arn: str, name: str, value: str | None, caller: Caller | None = None) -> None:
     sub = require(uow, arn)
+    authorize(uow, caller, sub, "SetSubscriptionAttributes")
     topic = repo.get_topic(uow, sub["topic_arn"])
     attrs = dict(sub["attributes"])
     value = validate_attribute(name, value or "", protocol=sub["protocol"],
@@ -308,7 +332,8 @@ def list_all(uow: UnitOfWork, caller: Caller, next_token: str | None) -> dict:
 
 def list_by_topic(uow: UnitOfWork, caller: Caller | None, topic_arn: str, next_token: str | None) -> dict:
     topics.check_arn(topic_arn, caller)
-    topics.require(uow, topic_arn)
+    topic = topics.require(uow, topic_arn)
+    topics.authorize(caller, topic_arn, topic["account"], topic["attributes"], "ListSubscriptionsByTopic")
     return _page(repo.list_subscriptions(uow, topic_arn=topic_arn, after=topics.decode_token(next_token),
                                          limit=101))
 

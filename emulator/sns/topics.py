@@ -10,9 +10,11 @@ from typing import Any
 from storage import sns as repo
 from storage.db import UnitOfWork
 
+from .. import jsontext, policy
 from ..caller import Caller
+from ..sts import default_identity
 from . import delivery_policy
-from .errors import InvalidParameter, ResourceNotFound, TagLimitExceeded, invalid, topic_not_found
+from .errors import AuthorizationError, InvalidParameter, ResourceNotFound, TagLimitExceeded, invalid, topic_not_found
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,251}\.fifo$")
@@ -69,16 +71,55 @@ def require(uow: UnitOfWork, arn: str) -> dict:
     return topic
 
 
+def policy_of(topic: dict) -> str:
+    """The topic's access policy: its Policy attribute, else the default one (the owner's account only)."""
+    return topic["attributes"].get("Policy") or default_policy(topic["arn"], topic["account"])
+
+
+def authorize(caller: Caller | None, arn: str, account: str, attributes: dict, action: str) -> None:
+    """AuthorizationError unless ``caller`` may call SNS ``action`` on topic ``arn`` of ``account``.
+
+    The topic's own account is always allowed (identity policies are not emulated); another account
+    needs the topic's policy (what AddPermission writes included) to allow ``SNS:<action>``. The default
+    policy's ``AWS:SourceOwner`` condition names the owner, so it grants no other account anything.
+    ``caller`` None: the console and admin API, not checked.
+    """
+    if caller is None or caller.account == account:
+        return
+    text = attributes.get("Policy") or default_policy(arn, account)
+    verb = f"SNS:{action}"
+    decision = policy.decide(account, policy.Principal.of_account(caller.account), text, verb, arn)
+    if decision == "Allow":
+        return
+    who = default_identity(caller.account, caller.region)["Arn"]
+    raise AuthorizationError(policy.denial_message(who, verb, arn, explicit=decision == "Deny"))
+
+
+def authorize_arn(uow: UnitOfWork, caller: Caller | None, arn: str, action: str) -> None:
+    """``authorize`` for the topic ``arn`` names; a topic that does not exist is left to the operation's
+    own answer (NotFound, or a validation error it checks first)."""
+    if caller is None:
+        return
+    topic = repo.get_topic(uow, arn)
+    if topic is not None:
+        authorize(caller, arn, topic["account"], topic["attributes"], action)
+
+
 def _bool(value: str, name: str, lead: str) -> str:
     if value.lower() not in ("true", "false"):
         raise InvalidParameter(f"{lead}{name}: Invalid value [{value}]. Must be true or false.")
     return value.lower()
 
 
+def _ascii_digits(value: str) -> bool:
+    """0-9 only: str.isdigit() and int() also take '٥', '５' and '²'."""
+    return 0 < len(value) <= 18 and value.isascii() and value.isdigit()
+
+
 def validate_attribute(name: str, value: str, *, fifo: bool, lead: str = "Invalid parameter: ") -> str:
     """The stored form of a topic attribute; raises like CreateTopic / SetTopicAttributes."""
     if _FEEDBACK.match(name):
-        if name.endswith("SampleRate") and not (value.isdigit() and 0 <= int(value) <= 100):
+        if name.endswith("SampleRate") and not (_ascii_digits(value) and 0 <= int(value) <= 100):
             raise InvalidParameter(f"{lead}{name}")
         return value
     if name not in SETTABLE:
@@ -107,14 +148,17 @@ def validate_attribute(name: str, value: str, *, fifo: bool, lead: str = "Invali
             raise InvalidParameter(f"{lead}FifoThroughputScope: Invalid value [{value}]. "
                                    "Must be Topic or MessageGroup.")
     elif name == "MaximumMessageSize":
-        if not value.isdigit() or not 1024 <= int(value) <= MAX_MESSAGE_SIZE:
+        if not _ascii_digits(value) or not 1024 <= int(value) <= MAX_MESSAGE_SIZE:
             raise InvalidParameter(f"{lead}MaximumMessageSize: Invalid value [{value}]. "
                                    f"Must be between 1024 and {MAX_MESSAGE_SIZE}.")
         return str(int(value))
     elif name == "ArchivePolicy" and value:
         try:
-            doc = json.loads(value)
-            days = int(doc["MessageRetentionPeriod"])
+            doc = jsontext.loads(value)
+            period = doc["MessageRetentionPeriod"]
+            if isinstance(period, str) and not _ascii_digits(period):  # int() takes '٥' and ' 5\n'
+                raise ValueError(period)
+            days = int(period)
         except (ValueError, TypeError, KeyError):
             raise InvalidParameter(f"{lead}ArchivePolicy: failed to parse MessageRetentionPeriod") from None
         if not 1 <= days <= 365:
@@ -126,7 +170,7 @@ def _check_policy(value: str, lead: str) -> None:
     """An access policy document: a JSON object whose Statement is a statement object or a list of them.
     AWS answers a document it cannot read with "Policy Error: null"."""
     try:
-        doc = json.loads(value)
+        doc = jsontext.loads(value)
     except ValueError:
         doc = None
     statements = doc.get("Statement") if isinstance(doc, dict) else None
@@ -333,7 +377,7 @@ def list_tags(uow: UnitOfWork, arn: str) -> list[dict]:
 
 def _check_data_protection(policy: str) -> None:
     try:
-        doc = json.loads(policy)
+        doc = jsontext.loads(policy)
     except ValueError:
         doc = None
     if not isinstance(doc, dict):

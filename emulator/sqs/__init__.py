@@ -41,6 +41,7 @@ class Sqs(QueueOps, MessageOps, ReceiveOps, MoveTaskOps):
     async def start(self) -> None:
         await self.store.read(self._load)
         self.emulator.scheduler.add_source(self.retention)
+        self.emulator.scheduler.add_source(self.purges)
         self.emulator.scheduler.add_source(self.moves)
 
     def _load(self, uow: UnitOfWork) -> None:
@@ -48,10 +49,12 @@ class Sqs(QueueOps, MessageOps, ReceiveOps, MoveTaskOps):
         self._last_seq = db.max_seq(uow)
         db.rebuild_fifo_groups(uow)
         self.retention.forget()
+        self.purges.forget()
 
     def reset(self) -> None:
         self.queues.load([])
         self.retention.forget()
+        self.purges.forget()
 
     # --- for other services (SNS, EventBridge): inside the caller's transaction -----------------
 
@@ -85,14 +88,25 @@ class QueueTarget:
 
     A message carries the X-Amzn-Trace-Id of the request that published it in its headers: the queue
     keeps it as the AWSTraceHeader system attribute, as AWS does for SNS deliveries.
+
+    The queue's policy must allow the delivering service (sns.amazonaws.com, events.amazonaws.com) to call
+    sqs:SendMessage, as on AWS: ``Delivery.check_service_principal`` says what happens when it does not.
     """
 
     local = True
+    atomic = True  # everything is checked before Sqs.deliver writes (queue, policy, contents, FIFO ids)
 
     def __init__(self, sqs: Sqs):
         self.sqs = sqs
 
-    def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> None:
+    def deliver_in(self, uow: UnitOfWork, message: Message, target: Target) -> str | None:
+        queue = self.sqs.queue_by_arn(uow, target.address)
+        if queue is None:
+            raise QueueDoesNotExist()
+        note = self.sqs.emulator.delivery.check_service_principal(
+            message, policy_text=queue.attributes.get("Policy"), owner=queue.account, action="sqs:SendMessage",
+            resource=queue.arn, what="queue")
         self.sqs.deliver(uow, target.address, message.body, message_attributes=message.attributes,
                          group_id=message.group_id, dedup_id=message.dedup_id, source_arn=message.source_arn,
                          trace_header=(message.headers or {}).get(TRACE_HEADER))
+        return note

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 
+from .. import jsontext
 from .errors import InvalidAttributeName, InvalidAttributeValue, invalid_attribute_value, invalid_value
 from .model import Queue, queue_key_from_arn
 
@@ -29,7 +30,7 @@ FIFO_ONLY = frozenset({"FifoQueue", "ContentBasedDeduplication", "DeduplicationS
 COMPUTED = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
             "ApproximateNumberOfMessagesDelayed", "CreatedTimestamp", "LastModifiedTimestamp", "QueueArn")
 ALL_NAMES = frozenset(STANDARD_SETTABLE | FIFO_ONLY | set(COMPUTED))
-_DIGITS = re.compile(r"^\d+$")
+_DIGITS = re.compile(r"[0-9]{1,18}\Z")  # not \d (it takes '٥' and '５') nor $ (it takes '5\n')
 _POLICY_KEYS = {"Version", "Id", "Statement"}
 _STATEMENT_KEYS = {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource",
                    "Condition"}
@@ -108,7 +109,7 @@ def _check_combinations(out: dict[str, str | None], source: Queue | None) -> Non
 
 def _policy(value: str) -> str:
     try:
-        doc = json.loads(value)
+        doc = jsontext.loads(value)
     except ValueError:
         raise invalid_attribute_value("Policy") from None
     if not isinstance(doc, dict) or set(doc) - _POLICY_KEYS or "Statement" not in doc:
@@ -127,7 +128,7 @@ def _policy(value: str) -> str:
 
 def _redrive_policy(value: str, *, fifo: bool, source_arn: str, lookup: Callable[[str], Queue | None]) -> str:
     try:
-        doc = json.loads(value)
+        doc = jsontext.loads(value)
     except ValueError:
         doc = None
     if not isinstance(doc, dict):
@@ -172,7 +173,7 @@ def _redrive_policy(value: str, *, fifo: bool, source_arn: str, lookup: Callable
 
 def _redrive_allow_policy(value: str) -> str:
     try:
-        doc = json.loads(value)
+        doc = jsontext.loads(value)
     except ValueError:
         doc = None
     if not isinstance(doc, dict) or set(doc) - {"redrivePermission", "sourceQueueArns"} \

@@ -6,11 +6,12 @@ import base64
 import hashlib
 import json
 import re
-import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from emulator.caller import Caller
 from emulator.errors import AwsError
+from emulator.ids import new_uuid
 from storage import sqs as db
 from storage.db import UnitOfWork
 
@@ -28,7 +29,18 @@ _CONTENTS = ("Invalid characters found. Valid unicode characters are #x9 | #xA |
 _ATTRIBUTE_NAME = re.compile(r"^[\w\-.]{1,256}$")
 _DATA_TYPE = re.compile(r"^(String|Number|Binary)(\..+)?$")
 _FIFO_ID = re.compile(r"^[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}$")
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")  # ASCII digits; \Z: not "5\n"
+_MIN_NUMBER, _MAX_NUMBER = Decimal("1e-128"), Decimal("1e126")
+
+
+def _valid_number(text: str) -> bool:
+    """A Number attribute: "up to 38 digits of precision, and can be between 10^-128 and 10^+126" (SQS
+    Developer Guide, "Amazon SQS message attributes"), parsed exactly (not as a float: 1e400 is no inf)."""
+    if not _NUMBER.match(text):
+        return False
+    number = Decimal(text)
+    digits = "".join(map(str, number.as_tuple().digits)).strip("0")
+    return not number or (len(digits) <= 38 and _MIN_NUMBER <= abs(number) <= _MAX_NUMBER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +132,7 @@ def check_message_attributes(attributes: dict) -> None:
         if not value:
             raise InvalidParameterValue(f"Message (user) attribute '{name}' must contain a non-empty value of "
                                         f"type '{'Number' if data_type.startswith('Number') else 'String'}'.")
-        if data_type.startswith("Number") and not _NUMBER.match(value.strip()):
+        if data_type.startswith("Number") and not _valid_number(value.strip()):
             raise InvalidParameterValue(f"Can't cast the value of message (user) attribute '{name}' to a number.")
         if _INVALID_CHARS.search(value):
             raise InvalidParameterValue(f"Message (user) attribute '{name}' contains invalid characters. "
@@ -158,11 +170,13 @@ class MessageOps(SqsCore):
             raise MissingParameter("The request must contain the parameter MessageBody.")
         attributes = message.message_attributes or {}
         system = message.message_system_attributes or {}
+        if _INVALID_CHARS.search(body):  # also for a delivery (SNS, EventBridge): it fails, as on AWS
+            raise InvalidMessageContents(_CONTENTS)
         if validate:
-            if _INVALID_CHARS.search(body):
-                raise InvalidMessageContents(_CONTENTS)
             check_message_attributes(attributes)
             _check_system_attributes(system)
+        elif any(_INVALID_CHARS.search(a.get("StringValue") or "") for a in attributes.values()):
+            raise InvalidMessageContents(_CONTENTS)
         stored, attributes_size = _stored(attributes) if attributes else ({}, 0)
         size = len(body.encode("utf-8")) + attributes_size
         if size > queue.max_size:
@@ -215,7 +229,7 @@ class MessageOps(SqsCore):
         expires_at = now + queue.retention_ms
         for message in messages:
             seq = None
-            message_id = str(uuid.uuid4())
+            message_id = new_uuid()
             delay = message.delay if message.delay is not None else queue.delay
             if queue.fifo:
                 assert message.group_id is not None and message.dedup_id is not None  # prepare() saw to it
@@ -271,7 +285,7 @@ class MessageOps(SqsCore):
         return await self.store.transaction(self._send_txn, caller, queue_url, message)
 
     def _send_txn(self, uow: UnitOfWork, caller: Caller, url: str, message: NewMessage) -> dict:
-        queue = self.queue_by_url(uow, caller, url)
+        queue = self.queue_by_url(uow, caller, url, "SendMessage")
         return self.enqueue(uow, queue, [self.prepare(queue, message)], caller.account)[0]
 
     async def send_message_batch(self, caller: Caller, *, queue_url: str, entries: list[dict],
@@ -281,7 +295,7 @@ class MessageOps(SqsCore):
 
     def _send_batch_txn(self, uow: UnitOfWork, caller: Caller, url: str, entries: list[dict],
                         trace_header: str | None) -> dict:
-        queue = self.queue_by_url(uow, caller, url)
+        queue = self.queue_by_url(uow, caller, url, "SendMessage")
         batch.check_entries(entries, "SendMessageBatchRequestEntry")
         if queue.fifo:
             _check_fifo_batch(queue, entries)
@@ -306,7 +320,7 @@ class MessageOps(SqsCore):
         await self.store.transaction(self._delete_txn, caller, queue_url, receipt_handle)
 
     def _delete_txn(self, uow: UnitOfWork, caller: Caller, url: str, handle: str) -> None:
-        self._delete_one(uow, self.queue_by_url(uow, caller, url), handle)
+        self._delete_one(uow, self.queue_by_url(uow, caller, url, "DeleteMessage"), handle)
 
     def _delete_one(self, uow: UnitOfWork, queue: Queue, handle: str) -> None:
         receipt = decode_receipt(handle, queue)
@@ -324,7 +338,7 @@ class MessageOps(SqsCore):
         return await self.store.transaction(self._delete_batch_txn, caller, queue_url, entries)
 
     def _delete_batch_txn(self, uow: UnitOfWork, caller: Caller, url: str, entries: list[dict]) -> dict:
-        queue = self.queue_by_url(uow, caller, url)
+        queue = self.queue_by_url(uow, caller, url, "DeleteMessage")
         batch.check_entries(entries, "DeleteMessageBatchRequestEntry")
         successful, failed = [], []
         for entry in entries:

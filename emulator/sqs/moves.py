@@ -47,22 +47,23 @@ def decode_handle(handle: str) -> tuple[str, str]:
 class MoveTaskOps(RedriveOps):
     """Moves a DLQ's messages out with RedriveOps.redrive_to."""
 
-    def _arn_queue(self, uow: UnitOfWork, arn: str, parameter: str) -> Queue:
+    def _arn_queue(self, uow: UnitOfWork, arn: str, parameter: str, caller: Caller, action: str) -> Queue:
         queue = self.queue_by_arn(uow, arn)
         if queue is None:
             raise _not_found(parameter)
+        self.authorize(caller, queue, action)
         return queue
 
     async def start_message_move_task(self, caller: Caller, *, source_arn: str, destination_arn: str | None = None,
                                       max_number_of_messages_per_second: int | None = None) -> dict:
-        return await self.store.transaction(self._start_move_txn, source_arn, destination_arn,
+        return await self.store.transaction(self._start_move_txn, caller, source_arn, destination_arn,
                                             max_number_of_messages_per_second)
 
-    def _start_move_txn(self, uow: UnitOfWork, source_arn: str, destination_arn: str | None,
+    def _start_move_txn(self, uow: UnitOfWork, caller: Caller, source_arn: str, destination_arn: str | None,
                         rate: int | None) -> dict:
-        source = self._arn_queue(uow, source_arn, "SourceArn")
+        source = self._arn_queue(uow, source_arn, "SourceArn", caller, "StartMessageMoveTask")
         if destination_arn:
-            self._arn_queue(uow, destination_arn, "DestinationArn")
+            self._arn_queue(uow, destination_arn, "DestinationArn", caller, "StartMessageMoveTask")
         if rate is not None and not 1 <= rate <= MAX_RATE:
             raise InvalidParameterValue(
                 f"Value {rate} for parameter MaxNumberOfMessagesPerSecond is invalid. "
@@ -80,11 +81,11 @@ class MoveTaskOps(RedriveOps):
         return {"TaskHandle": encode_handle(task_id, source.arn)}
 
     async def cancel_message_move_task(self, caller: Caller, *, task_handle: str) -> dict:
-        return await self.store.transaction(self._cancel_move_txn, task_handle)
+        return await self.store.transaction(self._cancel_move_txn, caller, task_handle)
 
-    def _cancel_move_txn(self, uow: UnitOfWork, handle: str) -> dict:
+    def _cancel_move_txn(self, uow: UnitOfWork, caller: Caller, handle: str) -> dict:
         task_id, source_arn = decode_handle(handle)
-        self._arn_queue(uow, source_arn, "SourceArn")
+        self._arn_queue(uow, source_arn, "SourceArn", caller, "CancelMessageMoveTask")
         task = db.get_task(uow, task_id)
         if task is None or task.source_arn != source_arn or task.status != "RUNNING":
             raise ResourceNotFoundException("Task does not exist.")
@@ -92,10 +93,11 @@ class MoveTaskOps(RedriveOps):
         return {"ApproximateNumberOfMessagesMoved": task.moved}
 
     async def list_message_move_tasks(self, caller: Caller, *, source_arn: str, max_results: int | None = None) -> dict:
-        return await self.store.read(self._list_moves_txn, source_arn, 1 if max_results is None else max_results)
+        return await self.store.read(self._list_moves_txn, caller, source_arn,
+                                     1 if max_results is None else max_results)
 
-    def _list_moves_txn(self, uow: UnitOfWork, source_arn: str, limit: int) -> dict:
-        source = self._arn_queue(uow, source_arn, "SourceArn")
+    def _list_moves_txn(self, uow: UnitOfWork, caller: Caller, source_arn: str, limit: int) -> dict:
+        source = self._arn_queue(uow, source_arn, "SourceArn", caller, "ListMessageMoveTasks")
         if not 1 <= limit <= 10:
             raise InvalidParameterValue(f"Value {limit} for parameter MaxResults is invalid. "
                                         "Reason: must be between 1 and 10.")

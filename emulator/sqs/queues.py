@@ -9,11 +9,12 @@ from typing import Any
 
 from emulator import arns
 from emulator.caller import Caller
+from emulator.errors import AwsError
 from storage import sqs as db
 from storage.db import UnitOfWork
 
 from . import attributes as attrs
-from .core import SqsCore
+from .core import OWNER_ONLY, SqsCore
 from .errors import (
     InvalidAttributeName,
     InvalidParameterValue,
@@ -21,12 +22,12 @@ from .errors import (
     OverLimit,
     PurgeQueueInProgress,
     QueueDeletedRecently,
+    QueueDoesNotExist,
     QueueNameExists,
     invalid_value,
 )
 from .model import Queue, queue_arn
 from .pagination import page
-from .urls import queue_url as url_of
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _LABEL = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
@@ -35,9 +36,6 @@ _LABEL = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _GRANTABLE = {"*", "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes",
               "GetQueueUrl", "ListDeadLetterSourceQueues", "PurgeQueue", "SendMessageBatch", "DeleteMessageBatch",
               "ChangeMessageVisibilityBatch"}
-_OWNER_ONLY = {"AddPermission", "RemovePermission", "CreateQueue", "DeleteQueue", "ListQueues", "ListQueueTags",
-               "SetQueueAttributes", "TagQueue", "UntagQueue", "StartMessageMoveTask", "ListMessageMoveTasks",
-               "CancelMessageMoveTask"}
 _MAX_ACTIONS = 7
 
 
@@ -69,7 +67,7 @@ class QueueOps(SqsCore):
         existing = self.queues.get(uow, (caller.account, caller.region, name))
         normalized = attrs.validate(given, fifo=fifo, source=existing, source_arn=arn,
                                     lookup=lambda target: self.queue_by_arn(uow, target), creating=True)
-        url = url_of(caller.endpoint, caller.account, name)
+        url = self.url(caller, caller.account, caller.region, name)
         if existing is not None:
             for key, value in normalized.items():
                 current = existing.get(key)
@@ -93,8 +91,17 @@ class QueueOps(SqsCore):
     async def get_queue_url(self, caller: Caller, *, queue_name: str,
                             queue_owner_aws_account_id: str | None = None) -> dict:
         account = queue_owner_aws_account_id or caller.account
-        queue = await self.store.read(self.queue, account, caller.region, queue_name)
-        return {"QueueUrl": url_of(caller.endpoint, queue.account, queue.name)}
+        queue = await self.store.read(self._queue_url_txn, caller, account, queue_name)
+        return {"QueueUrl": self.url(caller, queue.account, queue.region, queue.name)}
+
+    def _queue_url_txn(self, uow: UnitOfWork, caller: Caller, account: str, name: str) -> Queue:
+        """Another account's queue it may not see is, to it, a queue that does not exist (AWS's answer)."""
+        queue = self.queue(uow, account, caller.region, name)
+        try:
+            self.authorize(caller, queue, "GetQueueUrl")
+        except AwsError:
+            raise QueueDoesNotExist("The specified queue does not exist or you do not have access to it.") from None
+        return queue
 
     async def list_queues(self, caller: Caller, *, queue_name_prefix: str | None = None, next_token: str | None = None,
                           max_results: int | None = None) -> dict:
@@ -102,7 +109,7 @@ class QueueOps(SqsCore):
         names, token = page(names, max_results, next_token)
         out: dict = {}
         if names:
-            out["QueueUrls"] = [url_of(caller.endpoint, caller.account, n) for n in names]
+            out["QueueUrls"] = [self.url(caller, caller.account, caller.region, n) for n in names]
         if token:
             out["NextToken"] = token
         return out
@@ -115,7 +122,7 @@ class QueueOps(SqsCore):
         await self.store.transaction(self._delete_queue_txn, caller, queue_url)
 
     def _delete_queue_txn(self, uow: UnitOfWork, caller: Caller, url: str) -> None:
-        queue = self.queue_by_url(uow, caller, url)
+        queue = self.queue_by_url(uow, caller, url, "DeleteQueue")
         db.delete_queue(uow, queue.id, queue.account, queue.region, queue.name)
         self.queues.remove(uow, queue)
         self.retention.note(uow, uow.now + 60_000)
@@ -125,10 +132,11 @@ class QueueOps(SqsCore):
         await self.store.transaction(self._purge_txn, caller, queue_url)
 
     def _purge_txn(self, uow: UnitOfWork, caller: Caller, url: str) -> None:
-        queue = self.queue_by_url(uow, caller, url)
+        queue = self.queue_by_url(uow, caller, url, "PurgeQueue")
         if self.settings.sqs_purge_rule and queue.purged_at is not None and uow.now - queue.purged_at < 60_000:
             raise PurgeQueueInProgress(f"Only one PurgeQueue operation on {queue.name} is allowed every 60 seconds.")
-        db.purge(uow, queue.id)
+        db.purge(uow, queue.id, self.next_sequence(uow.now))  # at once whatever the depth (rows go in the background)
+        self.purges.note(uow)
         self.queues.put(uow, replace(queue, purged_at=uow.now))
 
     # --- attributes -------------------------------------------------------------------------------
@@ -138,7 +146,7 @@ class QueueOps(SqsCore):
         return await self.store.read(self._get_attributes_txn, caller, queue_url, attribute_names or [])
 
     def _get_attributes_txn(self, uow: UnitOfWork, caller: Caller, url: str, names: list[str]) -> dict:
-        queue = self.queue_by_url(uow, caller, url)
+        queue = self.queue_by_url(uow, caller, url, "GetQueueAttributes")
         for name in names:
             if name != "All" and (name not in attrs.ALL_NAMES or (name in attrs.FIFO_ONLY and not queue.fifo)):
                 raise InvalidAttributeName(f"Unknown Attribute {name}.")
@@ -169,7 +177,7 @@ class QueueOps(SqsCore):
         self.emulator.scheduler.wake()  # a shorter retention may make messages due sooner
 
     def _set_attributes_txn(self, uow: UnitOfWork, caller: Caller, url: str, attributes: dict[str, str]) -> None:
-        queue = self.queue_by_url(uow, caller, url)
+        queue = self.queue_by_url(uow, caller, url, "SetQueueAttributes")
         normalized = attrs.validate(attributes, fifo=queue.fifo, source=queue, source_arn=queue.arn,
                                     lookup=lambda target: self.queue_by_arn(uow, target), creating=False)
         if not normalized:
@@ -201,7 +209,7 @@ class QueueOps(SqsCore):
     def _tags_txn(self, uow: UnitOfWork, caller: Caller, url: str, add: dict[str, str] | None,
                   remove: list[str] | None) -> None:
         """TagQueue (``add``) or UntagQueue (``remove``); each refuses an empty request, as AWS does."""
-        queue = self.queue_by_url(uow, caller, url)
+        queue = self.queue_by_url(uow, caller, url, "UntagQueue" if add is None else "TagQueue")
         if add is not None and not add:
             raise MissingParameter("The request must contain the parameter Tags.")
         if remove is not None and not remove:
@@ -215,7 +223,7 @@ class QueueOps(SqsCore):
         self.queues.put(uow, replace(queue, tags=tags))
 
     async def list_queue_tags(self, caller: Caller, *, queue_url: str) -> dict:
-        queue = await self.store.read(self.queue_by_url, caller, queue_url)
+        queue = await self.store.read(self.queue_by_url, caller, queue_url, "ListQueueTags")
         return {"Tags": dict(queue.tags)} if queue.tags else {}
 
     # --- permissions (reflected in the Policy attribute) -------------------------------------------
@@ -230,7 +238,7 @@ class QueueOps(SqsCore):
     def _permission_txn(self, uow: UnitOfWork, caller: Caller, url: str, label: str,
                         grant: tuple[list[str], list[str]] | None) -> None:
         """Add (``grant`` = account ids, actions) or remove (None) the policy statement ``label``."""
-        queue = self.queue_by_url(uow, caller, url)
+        queue = self.queue_by_url(uow, caller, url, "RemovePermission" if grant is None else "AddPermission")
         policy: dict[str, Any] = json.loads(queue.attributes["Policy"]) if queue.attributes.get("Policy") else {
             "Version": "2008-10-17", "Id": f"{queue.arn}/SQSDefaultPolicy", "Statement": []}
         found = policy.get("Statement") or []
@@ -248,7 +256,7 @@ class QueueOps(SqsCore):
             if len(actions) > _MAX_ACTIONS:
                 raise OverLimit(f"{len(actions)} Actions were found, maximum allowed is {_MAX_ACTIONS}.")
             for action in actions:
-                if action in _OWNER_ONLY:
+                if action in OWNER_ONLY:
                     raise invalid_value(f"SQS:{action}", "ActionName", "Only the queue owner is allowed to invoke "
                                         "this action.")
                 if action not in _GRANTABLE:

@@ -13,6 +13,7 @@ import json
 
 from emulator.caller import Caller
 from emulator.errors import AwsError
+from emulator.waiters import Deadline
 from storage import sqs as db
 from storage.db import UnitOfWork
 from storage.sqs import MessageRow
@@ -70,23 +71,23 @@ class ReceiveOps(RedriveOps):
         # AttributeNames is the deprecated name of MessageSystemAttributeNames
         selection = _Selection(message_system_attribute_names or attribute_names or [], message_attribute_names or [])
         limit = max_number_of_messages or 1
-        end = None
+        end: Deadline | None = None
         while True:
             mark = self.waiters.mark()
             messages, queue, next_visible = await self.store.transaction(
                 self._receive_txn, caller, queue_url, limit, visibility_timeout, receive_request_attempt_id, selection)
-            now = self.clock.now_ms()
             if end is None:
-                end = now + (queue.wait if wait_time_seconds is None else wait_time_seconds) * 1000
-            if messages or now >= end or self.emulator.stopping:
+                # On a fake clock the wait also ends after its span of real time (see waiters.Deadline).
+                end = Deadline(self.clock, (queue.wait if wait_time_seconds is None else wait_time_seconds) * 1000)
+            if messages or end.passed() or self.emulator.stopping:
                 return {"Messages": messages} if messages else {}
-            deadline = end if next_visible is None else min(end, next_visible)
-            await self.waiters.wait(("sqs", queue.id), deadline, since=mark)
+            deadline = end.at if next_visible is None else min(end.at, next_visible)
+            await self.waiters.wait(("sqs", queue.id), deadline, since=mark, real_left=end.real_left())
 
     def _receive_txn(self, uow: UnitOfWork, caller: Caller, url: str, limit: int, timeout: int | None,
                      attempt_id: str | None, selection: _Selection) -> tuple[list[dict], Queue, int | None]:
         """(messages, the queue as it was, the next visible time when there are no messages)."""
-        queue = self.queue_by_url(uow, caller, url)
+        queue = self.queue_by_url(uow, caller, url, "ReceiveMessage")
         visible_at = uow.now + (queue.visibility_timeout if timeout is None else timeout) * 1000
         attempt = attempt_id if queue.fifo else None
         if attempt:
@@ -110,7 +111,7 @@ class ReceiveOps(RedriveOps):
                 self.dead_letter(uow, queue, dlq, row_id)
             rows = []
             for group, ids in taken:  # group by group, in the order the groups are served
-                rows += db.mark_received(uow, ids, visible_at, self.next_sequence(uow.now))
+                rows += db.mark_received(uow, queue.id, ids, visible_at, self.next_sequence(uow.now))
                 db.refresh_group(uow, queue.id, group)
         elif dlq is not None:
             max_receive_count = queue.max_receive_count or 0  # set with the redrive target
@@ -129,7 +130,7 @@ class ReceiveOps(RedriveOps):
                     else:
                         take.append(row_id)
                 if take:
-                    rows += db.mark_received(uow, take, visible_at)
+                    rows += db.mark_received(uow, queue.id, take, visible_at)
             more = len(rows) >= limit
         else:
             db.mark_ready(uow, queue.id)
@@ -213,7 +214,7 @@ class ReceiveOps(RedriveOps):
                                      visibility_timeout)
 
     def _change_visibility_txn(self, uow: UnitOfWork, caller: Caller, url: str, handle: str, timeout: int) -> None:
-        self._change_one(uow, self.queue_by_url(uow, caller, url), handle, timeout)
+        self._change_one(uow, self.queue_by_url(uow, caller, url, "ChangeMessageVisibility"), handle, timeout)
 
     def _change_one(self, uow: UnitOfWork, queue: Queue, handle: str, timeout: int) -> None:
         receipt = decode_receipt(handle, queue)
@@ -244,7 +245,7 @@ class ReceiveOps(RedriveOps):
         return await self.store.transaction(self._change_visibility_batch_txn, caller, queue_url, entries)
 
     def _change_visibility_batch_txn(self, uow: UnitOfWork, caller: Caller, url: str, entries: list[dict]) -> dict:
-        queue = self.queue_by_url(uow, caller, url)
+        queue = self.queue_by_url(uow, caller, url, "ChangeMessageVisibility")
         batch.check_entries(entries, "ChangeMessageVisibilityBatchRequestEntry")
         successful, failed = [], []
         for entry in entries:
@@ -259,16 +260,37 @@ class ReceiveOps(RedriveOps):
 
     async def peek(self, caller: Caller, *, queue_url: str) -> list[dict]:
         """Every unexpired message with all its attributes and a ``State`` (visible, inflight, delayed)."""
-        return await self.store.read(self._peek_txn, caller, queue_url)
+        return (await self._peek(caller, queue_url, 0, None))[0]
 
-    def _peek_txn(self, uow: UnitOfWork, caller: Caller, url: str) -> list[dict]:
-        queue = self.queue_by_url(uow, caller, url)
+    async def peek_page(self, caller: Caller, *, queue_url: str, next_token: str | None = None,
+                        limit: int = 1000) -> tuple[list[dict], str | None]:
+        """A page of ``peek``, in send order, and the token of the next page (None after the last one): a deep
+        queue is read in bounded transactions and memory instead of all at once."""
+        after = 0
+        if next_token:
+            try:
+                after = int(next_token)
+            except ValueError:
+                raise InvalidParameterValue(f"Invalid NextToken value {next_token}.") from None
+        messages, last = await self._peek(caller, queue_url, after, limit)
+        return messages, (str(last) if last is not None and len(messages) >= limit else None)
+
+    async def _peek(self, caller: Caller, url: str, after: int, limit: int | None) -> tuple[list[dict], int | None]:
+        # The queue from the cache, in the writer's order; its messages from a snapshot beside the writer.
+        queue = await self.store.read(self._peek_queue_txn, caller, url)
+        return await self.store.snapshot(self._peek_rows, queue, after, limit)
+
+    def _peek_queue_txn(self, uow: UnitOfWork, caller: Caller, url: str) -> Queue:
+        return self.queue_by_url(uow, caller, url, None)
+
+    def _peek_rows(self, uow: UnitOfWork, queue: Queue, after: int, limit: int | None) -> tuple[list[dict], int | None]:
         selection = _Selection(["All"], ["All"])
         out = []
-        for row in db.all_messages(uow, queue.id):
+        rows = db.all_messages(uow, queue.id, after, limit)
+        for row in rows:
             message = self.message_out(row, queue, None, selection)
             message["State"] = ("visible" if row.visible_at <= uow.now
                                 else "inflight" if row.receive_count else "delayed")
             message["VisibleAt"] = row.visible_at
             out.append(message)
-        return out
+        return out, (rows[-1].id if rows else None)

@@ -15,7 +15,6 @@ from storage.db import UnitOfWork
 from .core import SqsCore
 from .model import Queue
 from .pagination import page
-from .urls import queue_url as url_of
 
 
 class RedriveOps(SqsCore):
@@ -38,13 +37,13 @@ class RedriveOps(SqsCore):
 
     async def list_dead_letter_source_queues(self, caller: Caller, *, queue_url: str, next_token: str | None = None,
                                              max_results: int | None = None) -> dict:
-        account, names = await self.store.read(self._dlq_sources_txn, caller, queue_url)
+        dlq, names = await self.store.read(self._dlq_sources_txn, caller, queue_url)
         names, token = page(names, max_results, next_token)
-        return {"queueUrls": [url_of(caller.endpoint, account, n) for n in names],
+        return {"queueUrls": [self.url(caller, dlq.account, dlq.region, n) for n in names],
                 **({"NextToken": token} if token else {})}
 
-    def _dlq_sources_txn(self, uow: UnitOfWork, caller: Caller, url: str) -> tuple[str, list[str]]:
-        dlq = self.queue_by_url(uow, caller, url)
-        return dlq.account, sorted(q.name for q in self.queues.all(uow)
+    def _dlq_sources_txn(self, uow: UnitOfWork, caller: Caller, url: str) -> tuple[Queue, list[str]]:
+        dlq = self.queue_by_url(uow, caller, url, "ListDeadLetterSourceQueues")
+        return dlq, sorted(q.name for q in self.queues.all(uow)
                                    if q.account == dlq.account and q.region == dlq.region and q.redrive_target == dlq.arn)
 

@@ -3,7 +3,13 @@
 Accepted: ``http://<any host>/<account>/<name>``, ``sqs.<region>.localhost.localstack.cloud:4566/<account>/<name>``,
 ``<region>.queue.<host>/<account>/<name>``, ``/queue/<region>/<account>/<name>``, ``/queue/<name>``,
 ``https://sqs.<region>.amazonaws.com/<account>/<name>``, and a bare queue name. The region comes
-from the URL when it names one, else from the caller.
+from the URL when it names one (its path first, then its host), else from the caller.
+
+Built: every URL names its queue's region, so one name in two regions is two URLs. The endpoint's
+host often names it already (``sqs.<region>.…``, AWS's own form); a plain host (``localhost:4566``)
+gets ``/<account>/<name>`` for the default region, as always, and LocalStack's path form
+``/queue/<region>/<account>/<name>`` for any other: a path the gateway routes like any queue URL.
+A URL without a region still means the caller's region, so URLs handed out before keep working.
 """
 
 from __future__ import annotations
@@ -17,8 +23,33 @@ _HOST_REGION = (re.compile(rf"^sqs\.({_REGION})\."), re.compile(rf"^({_REGION})\
 _ACCOUNT = re.compile(r"^\d{12}$")
 
 
-def queue_url(endpoint: str, account: str, name: str) -> str:
-    return f"{endpoint.rstrip('/')}/{account}/{name}"
+_PATH_REGION = re.compile(rf"/queue/({_REGION})$")
+
+
+def queue_url(endpoint: str, account: str, name: str, region: str | None = None,
+              default_region: str | None = None) -> str:
+    """The URL of queue ``name`` of ``account`` in ``region`` on ``endpoint`` (None: a URL without a region,
+    which the caller's region completes). The region goes in the path when the endpoint does not name it
+    (and it is not ``default_region`` on a plain host)."""
+    base = endpoint.rstrip("/")
+    named = endpoint_region(base)
+    if region is None or region == (named or default_region):
+        return f"{base}/{account}/{name}"
+    base = _PATH_REGION.sub("", base)
+    return f"{base}/queue/{region}/{account}/{name}"
+
+
+def endpoint_region(endpoint: str) -> str | None:
+    """The region an endpoint names: ``…/queue/<region>`` (LocalStack's path strategy), else its host."""
+    match = _PATH_REGION.search(endpoint.rstrip("/"))
+    if match:
+        return match.group(1)
+    host = endpoint.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
+    for pattern in _HOST_REGION:
+        found = pattern.match(host)
+        if found:
+            return found.group(1)
+    return None
 
 
 def parse_queue_url(url: str, caller: Caller) -> tuple[str, str, str] | None:

@@ -5,6 +5,10 @@ from . import (
     delivery,  # noqa: F401
     dynamodb,  # noqa: F401
     events,  # noqa: F401
+    events_archives,  # noqa: F401
+    events_connections,  # noqa: F401
+    events_endpoints,  # noqa: F401
+    outbox_leases,  # noqa: F401
     sns,  # noqa: F401
     sqs,  # noqa: F401
     sqs_moves,  # noqa: F401

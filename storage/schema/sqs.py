@@ -119,6 +119,37 @@ sqs_fifo_groups = Table(
 Index("ix_sqs_fifo_groups_ready", sqs_fifo_groups.c.queue_id, sqs_fifo_groups.c.ready_at,
       sqs_fifo_groups.c.ready_seq)
 
+# ApproximateNumberOfMessages* at a cost independent of queue depth: counters kept in the transactions
+# that change messages (storage/sqs.py), lazily corrected for what time alone changes.
+#
+# ``total`` counts the queue's rows; ``inflight`` and ``delayed`` the rows hidden as of ``settled_at``
+# (``visible_at > settled_at``, received before or never). Time makes hidden rows visible without any
+# write, so a reader first *settles* the queue to now: the rows whose ``visible_at`` lies in
+# (settled_at, now] are counted through ``ix_sqs_messages_visible`` and leave the hidden counts. Every
+# message becomes visible once per ``visible_at`` it is given, so that range holds only the messages that
+# changed state since the last reader: amortized O(1) per message, never a scan of the queue. A write
+# that moves a message's ``visible_at`` takes it out of the counters with its old values and puts it back
+# with its new ones, each compared with ``settled_at``. Expired rows not swept yet are subtracted at read
+# (``ix_sqs_messages_expires``: only rows past their retention, which the sweeper deletes on time).
+# ``settled_at`` 0 (a migrated database) is valid: the first reader settles the whole queue once.
+#
+# ``purged_below``: PurgeQueue at a cost independent of depth. The purge only sets it to the highest
+# message id ever handed out (and zeroes the counters): every statement that reads the queue's messages
+# skips ``id <= purged_below`` (a constant bound, so an index range where the index has ``id``), and the
+# ``sqs.purge`` scheduler source deletes those rows in small batches, then sets it back to 0. FIFO:
+# ``purged_seq``, a sequence number above every one handed out before the purge, ends the deduplication
+# window the same way (an id remembered before it is no duplicate; the rows expire on their own).
+sqs_queue_counts = Table(
+    "sqs_queue_counts", metadata,
+    Column("queue_id", Integer, ForeignKey("sqs_queues.id", ondelete="CASCADE"), primary_key=True),
+    Column("total", Integer, nullable=False),
+    Column("inflight", Integer, nullable=False),
+    Column("delayed", Integer, nullable=False),
+    Column("settled_at", Integer, nullable=False),
+    Column("purged_below", Integer, nullable=False, server_default="0"),
+    Column("purged_seq", Integer, nullable=False, server_default="0"),
+)
+
 # FIFO deduplication window: (queue, scope = '' or the group id, deduplication id) -> the original.
 sqs_dedup = Table(
     "sqs_dedup", metadata,

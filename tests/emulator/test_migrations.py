@@ -155,7 +155,7 @@ async def test_version_1_is_upgraded_keeping_every_row_and_id(tmp_path):
     store = await open_store(path)
     await store.close()
 
-    assert read(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(3,)]
+    assert read(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(4,)]
     for table, rows in TABLES.items():
         if table in MOVED:
             continue
@@ -393,7 +393,7 @@ async def test_version_2_gets_the_receive_order_columns_keeping_every_message(tm
         assert new_id == 10  # the sequence survived the rebuild
     finally:
         await store.close()
-    assert read(path, "PRAGMA user_version") == [(3,)]
+    assert read(path, "PRAGMA user_version") == [(4,)]
     assert read(path, "PRAGMA foreign_key_check") == []
 
 

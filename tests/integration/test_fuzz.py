@@ -4,20 +4,55 @@ operation), never a 5xx and never a stack trace.
 The cases are generated from the botocore models with a fixed seed, so a failure reproduces. Each
 case is built to be invalid (a wrong JSON type, a missing required member, a body that is not JSON,
 an unknown action ...), so that no case can succeed against an implemented handler either.
+
+Two generated groups go further, over every implemented operation of every service, in its own
+protocol (JSON, or query for SQS, SNS and STS), against real resources (a queue, a topic, a
+subscription, a rule, a table) so that validation reaches past "does not exist":
+
+- ``nested``: every JSON-carrying parameter (policies, patterns, events, inputs, message structures,
+  the JSON queue/topic/subscription attributes) nested 1,000 and MAX_DEPTH + 1 deep;
+- ``shapes``: inputs generated from each operation's input shape (``tests/unit/shapegen.py``), each
+  with one hostile change: a value that breaks its constraint, a wrong JSON type, hostile text, a
+  duplicated or odd query key, or nothing changed at all.
+
+Either may succeed (a valid input is a valid input); neither may answer a 5xx or a body its
+protocol's parser cannot read. ``shapes`` has SLUICE_FUZZ_CASES cases (default 600, which CI runs
+in a few seconds) from seed SLUICE_FUZZ_SEED. The nightly run:
+
+    SLUICE_FUZZ_CASES=20000 .venv/bin/python -m pytest -q -p no:xdist tests/integration/test_fuzz.py
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import random
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from urllib.parse import quote_plus, urlencode
 
 import httpx
 import pytest
+from botocore.serialize import create_serializer
 
+from api.operations import implemented, load_handlers
 from api.protocol.models import service_model
 from api.protocol.routing import TARGET_PREFIXES
+from emulator.jsontext import MAX_DEPTH
 from tests.server import ThreadServer
+from tests.unit.shapegen import (
+    HOSTILE_TEXT,
+    ShapeGen,
+    Unsatisfiable,
+    carries_json,
+    nested_json,
+    set_at,
+    typed_paths,
+    violations,
+)
 
 SEED = 20_261_123
 JSON_SERVICES = {service: prefix for prefix, service in TARGET_PREFIXES.items()}
@@ -297,7 +332,7 @@ CASES = all_cases()
 @pytest.fixture(scope="module")
 def fuzz_server():
     # Its own server: a case that hit an implemented handler must not touch the shared one.
-    srv = ThreadServer(clock="fake").start()
+    srv = ThreadServer(clock="fake", sqs_delete_recently_rule=False, sqs_purge_rule=False).start()
     yield srv
     srv.stop()
 
@@ -352,3 +387,285 @@ def test_fuzz_is_deterministic_and_large_enough():
     total = sum(len(cases) for cases in CASES.values())
     print(f"\nfuzz cases: {total} ({', '.join(f'{k}={len(v)}' for k, v in CASES.items())})")
     assert total >= 300
+
+
+# --- generated inputs over every implemented operation -------------------------------------------------
+
+FUZZ_CASES = int(os.environ.get("SLUICE_FUZZ_CASES", "600"))
+FUZZ_SEED = int(os.environ.get("SLUICE_FUZZ_SEED", str(SEED)))
+CHUNK = 500
+QUERY_MODELS = ("sqs-query", "sns", "sts")
+SIGNING = {"sqs": "sqs", "sqs-query": "sqs", "sns": "sns", "sts": "sts", "events": "events", "dynamodb": "dynamodb",
+           "dynamodbstreams": "dynamodb"}
+ACCOUNT = "000000000000"
+QUEUE_URL, SUB_ARN = "__QUEUE_URL__", "__SUBSCRIPTION_ARN__"  # replaced by the live resources when sent
+TOPIC_ARN = f"arn:aws:sns:us-east-1:{ACCOUNT}:fuzz"
+QUEUE_ARN = f"arn:aws:sqs:us-east-1:{ACCOUNT}:fuzz"
+# Top-level members that name a resource: pointed at the live ones, so that validation runs past
+# "does not exist" to the values themselves.
+RESOURCES = {"QueueUrl": QUEUE_URL, "QueueName": "fuzz", "TopicArn": TOPIC_ARN, "SubscriptionArn": SUB_ARN,
+             "TableName": "fuzz", "Rule": "fuzz", "EventBusName": "default", "ResourceArn": TOPIC_ARN}
+RULE_OPERATIONS = {"PutRule", "DescribeRule", "DeleteRule", "EnableRule", "DisableRule"}
+# JSON documents carried as attribute values (Attributes maps, AttributeName/AttributeValue pairs).
+JSON_ATTRIBUTES = {"sqs": ("Policy", "RedrivePolicy", "RedriveAllowPolicy"),
+                   "sns": ("Policy", "DeliveryPolicy", "FilterPolicy", "RedrivePolicy", "DataProtectionPolicy",
+                           "ArchivePolicy", "ReplayPolicy")}
+ODD_INDEXES = ["0", "-1", "٥", "99999999999999999999", "1.5", "", "01"]
+
+
+def fuzz_operations() -> list[tuple[str, str]]:
+    """(model, operation) of every implemented operation, SQS in both of its protocols."""
+    load_handlers()
+    return [(model, op) for model in ("sqs", "sqs-query", "sns", "sts", "events", "dynamodb", "dynamodbstreams")
+            for op in implemented("sqs" if model == "sqs-query" else model)]
+
+
+def _json_default(value):
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode()
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, set):
+        return sorted(value)
+    raise TypeError(type(value).__name__)
+
+
+_QUERY_SERIALIZER = create_serializer("query", include_validation=False)
+
+
+def query_pairs(model: str, operation: str, value: dict) -> list[tuple[str, str]]:
+    """The form of ``value`` as botocore's query serializer writes it (Action and Version included)."""
+    op = service_model(model).operation_model(operation)
+    try:
+        body = _QUERY_SERIALIZER.serialize_to_request(value, op)["body"]
+    except Exception:  # a value the serializer cannot write (a wrong type): the bare action
+        body = {"Action": operation, "Version": service_model(model).api_version}
+    return [(k, v if isinstance(v, str) else str(v)) for k, v in body.items()]
+
+
+def generated_value(model: str, operation: str, seed: int, edge: bool) -> tuple[object, dict]:
+    shape = service_model(model).operation_model(operation).input_shape
+    if shape is None:
+        return None, {}
+    value: dict = {}
+    for required_only in (False, True):
+        try:
+            value = ShapeGen(seed=seed, edge=edge, required_only=required_only,
+                             min_map=1 if model in QUERY_MODELS else 0).value(shape)
+            break
+        except (Unsatisfiable, RecursionError):
+            continue
+    for name, resource in RESOURCES.items():
+        if name in value and shape.members[name].type_name == "string":
+            value[name] = resource
+    if model == "events" and "Name" in value and operation in RULE_OPERATIONS:
+        value["Name"] = "fuzz"
+    if "WaitTimeSeconds" in value:
+        value["WaitTimeSeconds"] = 0  # a long poll would wait in real time
+    return shape, value
+
+
+def encode_case(name: str, model: str, operation: str, value, *, pairs: list | None = None) -> Case:
+    if model in QUERY_MODELS:
+        if pairs is None:
+            pairs = query_pairs(model, operation, value)
+        body = urlencode(pairs).encode()
+        return Case(name, body, {"Content-Type": FORM_CT, "Authorization": auth(SIGNING[model])})
+    service = model
+    body = json.dumps(value, default=_json_default).encode()
+    return Case(name, body, {"X-Amz-Target": f"{JSON_SERVICES[service]}.{operation}", "Content-Type": JSON_CT[service],
+                             "Authorization": auth(SIGNING[model])})
+
+
+def nested_cases() -> list[Case]:
+    """Every JSON-carrying parameter of every implemented operation, nested too deep."""
+    cases = []
+    for index, (model, operation) in enumerate(fuzz_operations()):
+        shape, value = generated_value(model, operation, SEED + index, edge=False)
+        if shape is None:
+            continue
+        service = "sqs" if model == "sqs-query" else model
+        variants = []
+        for path, node in list(typed_paths(value, shape)):
+            name = next((p for p in reversed(path) if isinstance(p, str)), "")
+            if path and isinstance(path[-1], str) and carries_json(name, node):
+                variants.append((".".join(map(str, path)), path, None))
+        for key in JSON_ATTRIBUTES.get(service, ()):
+            if "Attributes" in shape.members and shape.members["Attributes"].type_name == "map":
+                variants.append((f"Attributes.{key}", ("Attributes",), key))
+            if "AttributeName" in shape.members and "AttributeValue" in shape.members:
+                variants.append((f"AttributeName={key}", ("AttributeValue",), key))
+        for label, path, key in variants:
+            for depth, kind in ((1_000, "object"), (MAX_DEPTH + 1, "array")):
+                doc = nested_json(depth, kind)
+                changed = json.loads(json.dumps(value, default=_json_default))
+                if key is None:
+                    changed = set_at(changed, path, doc)
+                elif path == ("Attributes",):
+                    changed["Attributes"] = {key: doc}
+                else:
+                    changed["AttributeName"], changed["AttributeValue"] = key, doc
+                cases.append(encode_case(f"nested {model}.{operation} {label} {depth}", model, operation, changed))
+    return cases
+
+
+def _mutate_json(value, shape, rng: random.Random) -> tuple[str, object]:
+    kind = rng.choices(["valid", "violation", "wrong-type", "hostile-text", "drop"], [1, 4, 2, 2, 1])[0]
+    nodes = [(p, s) for p, s in typed_paths(value, shape) if p and not (s.type_name == "structure" and s.is_document_type)]
+    if kind == "valid" or not nodes:
+        return kind, value
+    path, node = rng.choice(nodes)
+    label = f"{kind} {'.'.join(map(str, path))}"
+    if kind == "violation":
+        current = value
+        for part in path:
+            current = current[part]
+        return label, set_at(value, path, rng.choice(violations(node, rng, current)))
+    if kind == "wrong-type":
+        return label, set_at(value, path, rng.choice(WRONG[node.type_name]))
+    if kind == "hostile-text":
+        strings = [(p, s) for p, s in nodes if s.type_name == "string"] or [(path, node)]
+        path, _ = rng.choice(strings)
+        return f"{kind} {'.'.join(map(str, path))}", set_at(value, path, rng.choice(HOSTILE_TEXT))
+    parent = value  # drop: remove one member (often a required one)
+    for part in path[:-1]:
+        parent = parent[part]
+    if isinstance(parent, dict):
+        parent.pop(path[-1], None)
+    return label, value
+
+
+def _mutate_query(pairs: list[tuple[str, str]], rng: random.Random) -> tuple[str, list]:
+    kind = rng.choices(["valid", "hostile-value", "nested", "dup-key", "odd-index", "drop-key"], [1, 4, 1, 1, 2, 1])[0]
+    fields = [i for i, (k, _) in enumerate(pairs) if k not in ("Action", "Version")]
+    if kind == "valid" or (not fields and kind != "dup-key"):
+        return kind, pairs
+    pairs = list(pairs)
+    i = rng.choice(fields) if fields else 0
+    key, old = pairs[i]
+    if kind == "hostile-value":
+        pairs[i] = (key, rng.choice(HOSTILE_TEXT))
+    elif kind == "nested":
+        pairs[i] = (key, nested_json(1_000, rng.choice(["object", "array"])))
+    elif kind == "dup-key":
+        pairs.append((key, old + "x"))
+    elif kind == "odd-index":
+        parts = key.split(".")
+        numeric = [j for j, part in enumerate(parts) if part.isdigit()]
+        if numeric:
+            parts[rng.choice(numeric)] = rng.choice(ODD_INDEXES)
+        else:
+            parts.append(rng.choice(ODD_INDEXES))
+        pairs[i] = (".".join(parts), old)
+    else:
+        del pairs[i]
+    return f"{kind} {key}", pairs
+
+
+@cache
+def shape_cases(count: int, seed: int) -> list[Case]:
+    """``count`` generated cases, every implemented operation in turn, each with one hostile change."""
+    rng = random.Random(seed)
+    operations = fuzz_operations()
+    cases = []
+    for i in range(count):
+        model, operation = operations[i % len(operations)]
+        shape, value = generated_value(model, operation, seed + i, edge=rng.random() < 0.3)
+        if model in QUERY_MODELS:
+            label, pairs = _mutate_query(query_pairs(model, operation, value), rng)
+            cases.append(encode_case(f"#{i} {model}.{operation} {label}", model, operation, None, pairs=pairs))
+        else:
+            if shape is not None:
+                value = json.loads(json.dumps(value, default=_json_default))
+                label, value = _mutate_json(value, shape, rng)
+            else:
+                label = "no input"
+            cases.append(encode_case(f"#{i} {model}.{operation} {label}", model, operation, value))
+    return cases
+
+
+def ensure_resources(url: str) -> dict[str, str]:
+    """The queue, topic, subscription, rule and table the generated cases name (made again after a
+    case deleted one); returns the placeholders' values."""
+    from tests.conftest import make_client
+
+    sqs, sns, events, ddb = (make_client(url, s) for s in ("sqs", "sns", "events", "dynamodb"))
+    queue_url = sqs.create_queue(QueueName="fuzz")["QueueUrl"]
+    sns.create_topic(Name="fuzz")
+    subscription = sns.subscribe(TopicArn=TOPIC_ARN, Protocol="sqs", Endpoint=QUEUE_ARN,
+                                 ReturnSubscriptionArn=True)["SubscriptionArn"]
+    events.put_rule(Name="fuzz", EventPattern='{"source": ["fuzz"]}')
+    try:
+        ddb.create_table(TableName="fuzz", AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+    except ddb.exceptions.ResourceInUseException:
+        pass
+    return {QUEUE_URL: queue_url, SUB_ARN: subscription}
+
+
+def fuzz_problems(response: httpx.Response, case: Case) -> list[str]:
+    """A generated case may succeed or fail, but never with a 5xx or a body its parser cannot read."""
+    out = []
+    if response.status_code >= 500:
+        out.append(f"status {response.status_code}")
+    text = response.content.decode("utf-8", "replace")
+    if "Traceback" in text:
+        out.append("stack trace in the body")
+    if case.json:
+        try:
+            json.loads(response.content or b"{}")
+        except ValueError:
+            out.append("body is not JSON")
+    else:
+        try:
+            ET.fromstring(response.content)
+        except ET.ParseError as exc:
+            out.append(f"body is not XML: {exc}")
+    return out
+
+
+def run_generated(url: str, cases: list[Case]) -> list[str]:
+    failures = []
+    with httpx.Client(base_url=url, timeout=60) as http:
+        for n, case in enumerate(cases):
+            if n % 100 == 0:
+                live = ensure_resources(url)
+            body = case.body
+            for placeholder, actual in live.items():
+                actual_text = actual if case.json else quote_plus(actual)
+                body = body.replace(placeholder.encode(), actual_text.encode())
+            response = http.post("/", content=body, headers=case.headers)
+            found = fuzz_problems(response, case)
+            if found:
+                failures.append(f"{case.name}: {', '.join(found)} -> {response.status_code} {response.content[:200]!r}")
+    return failures
+
+
+@pytest.fixture(scope="module")
+def generated_server():
+    srv = ThreadServer(clock="fake", sqs_delete_recently_rule=False, sqs_purge_rule=False).start()
+    yield srv
+    srv.stop()
+
+
+def test_every_json_carrying_parameter_nested_too_deep_is_no_5xx(generated_server):
+    cases = nested_cases()
+    assert len(cases) >= 60, len(cases)
+    failures = run_generated(generated_server.url, cases)
+    assert not failures, f"{len(failures)} of {len(cases)} cases failed:\n" + "\n".join(failures[:40])
+
+
+@pytest.mark.parametrize("start", range(0, FUZZ_CASES, CHUNK))
+def test_generated_inputs_of_every_operation_are_no_5xx(generated_server, start):
+    cases = shape_cases(FUZZ_CASES, FUZZ_SEED)[start:start + CHUNK]
+    failures = run_generated(generated_server.url, cases)
+    assert not failures, f"{len(failures)} of {len(cases)} cases failed:\n" + "\n".join(failures[:40])
+    assert httpx.get(f"{generated_server.url}/_sluice/health", timeout=10).status_code == 200
+
+
+def test_the_generated_fuzz_covers_every_operation_and_is_seeded():
+    operations = fuzz_operations()
+    cases = shape_cases(len(operations), FUZZ_SEED)
+    named = {c.name.split()[1] for c in cases}
+    assert named == {f"{m}.{o}" for m, o in operations}
+    assert [c.body for c in shape_cases(50, FUZZ_SEED)] == [c.body for c in shape_cases(50, FUZZ_SEED)]

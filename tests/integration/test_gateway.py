@@ -25,10 +25,9 @@ SQS_NS = "http://queue.amazonaws.com/doc/2012-11-05/"
 SNS_NS = "http://sns.amazonaws.com/doc/2010-03-31/"
 FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
 
-# Operations without required members, in order of preference, that no helper is building soon.
+# Operations without required members, in order of preference, that answer 501 (EventBridge has none left).
 UNIMPLEMENTED_CANDIDATES = {
     "dynamodb": ["DescribeLimits", "DescribeEndpoints", "ListGlobalTables", "ListBackups", "ListExports", "ListImports"],
-    "events": ["ListArchives", "ListReplays", "ListConnections", "ListApiDestinations", "ListEndpoints"],
 }
 
 
@@ -64,7 +63,7 @@ def test_dynamodb_streams_is_told_apart_from_dynamodb_by_its_target_alone(client
     assert sent["X-Amz-Target"] == b"DynamoDBStreams_20120810.ListStreams"
 
 
-@pytest.mark.parametrize("service", ["dynamodb", "events"])
+@pytest.mark.parametrize("service", ["dynamodb"])
 def test_unimplemented_operation_is_an_aws_shaped_501(client, service):
     operation = unimplemented(service)
     sent = {}
@@ -77,28 +76,32 @@ def test_unimplemented_operation_is_an_aws_shaped_501(client, service):
     assert response["Error"]["Code"] == "NotImplemented"
     assert operation in response["Error"]["Message"] and service in response["Error"]["Message"]
     assert response["ResponseMetadata"]["RequestId"]
-    json_version = "1.1" if service == "events" else "1.0"
-    assert response["ResponseMetadata"]["HTTPHeaders"]["content-type"] == f"application/x-amz-json-{json_version}"
+    assert response["ResponseMetadata"]["HTTPHeaders"]["content-type"] == "application/x-amz-json-1.0"
+
+
+def test_eventbridge_errors_are_json_1_1(client):
+    with pytest.raises(ClientError) as err:
+        client("events").describe_event_bus(Name="no-such-bus")
+    response = err.value.response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert response["Error"]["Code"] == "ResourceNotFoundException"
+    assert response["ResponseMetadata"]["HTTPHeaders"]["content-type"] == "application/x-amz-json-1.1"
 
 
 @pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1"])
 def test_account_and_region_come_from_the_credentials(client, caplog, region):
-    operation = unimplemented("events")
     caplog.set_level(logging.INFO, logger="sluice.api")
-    with pytest.raises(ClientError) as err:
-        getattr(client("events", region=region, account="123456789012"), xform_name(operation))()
-    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
-    lines = [r.getMessage() for r in caplog.records if r.name == "sluice.api" and operation in r.getMessage()]
+    buses = client("events", region=region, account="123456789012").list_event_buses()["EventBuses"]
+    assert [b["Arn"] for b in buses] == [f"arn:aws:events:{region}:123456789012:event-bus/default"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "sluice.api" and "ListEventBuses" in r.getMessage()]
     assert len(lines) == 1
-    assert re.fullmatch(rf"events {operation} 501 [\d.]+ms account=123456789012 region={region}", lines[0])
+    assert re.fullmatch(rf"events ListEventBuses 200 [\d.]+ms account=123456789012 region={region}", lines[0])
 
 
 def test_non_numeric_access_key_uses_the_default_account(client, caplog):
-    operation = unimplemented("events")
     caplog.set_level(logging.INFO, logger="sluice.api")
-    with pytest.raises(ClientError):
-        getattr(client("events", region="eu-north-1", account="AKIAIOSFODNN7EXAMPLE"), xform_name(operation))()
-    line = next(r.getMessage() for r in caplog.records if operation in r.getMessage())
+    client("events", region="eu-north-1", account="AKIAIOSFODNN7EXAMPLE").list_event_buses()
+    line = next(r.getMessage() for r in caplog.records if "ListEventBuses" in r.getMessage())
     assert line.endswith("account=000000000000 region=eu-north-1")
 
 

@@ -243,7 +243,7 @@ def test_flags_beat_localstack_variables_which_beat_sluice_variables():
 
 
 @pytest.mark.parametrize("strategy,expected", [
-    ("off", "http://127.0.0.1:{port}/000000000000/{name}"),
+    ("off", "http://127.0.0.1:{port}/queue/eu-west-1/000000000000/{name}"),
     ("standard", "http://sqs.eu-west-1.localhost.localstack.cloud:{port}/000000000000/{name}"),
     ("domain", "http://eu-west-1.queue.localhost.localstack.cloud:{port}/000000000000/{name}"),
     ("path", "http://127.0.0.1:{port}/queue/eu-west-1/000000000000/{name}"),

@@ -106,38 +106,3 @@ class HoldingReceiver(Receiver):
         super().__exit__(*exc)
 
 
-def test_a_delivery_in_flight_at_kill_9_is_retried_after_restart(tmp_path):
-    args = ("--data-dir", str(tmp_path), "--clock", "fake")
-    with HoldingReceiver() as receiver:
-        first = ProcessServer(*args).start()
-        try:
-            sns = sns_client(first.url)
-            topic = sns.create_topic(Name="t")["TopicArn"]
-            sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=receiver.url)
-            advance(first)
-            confirmation = json.loads(receiver.of_type("SubscriptionConfirmation")[0]["body"])
-            sns.confirm_subscription(TopicArn=topic, Token=confirmation["Token"])
-            message_id = sns.publish(TopicArn=topic, Message="in flight")["MessageId"]
-            # The scheduler runs the due delivery by itself (no advance: that would wait for the held POST).
-            assert receiver.holding.wait(20), "the notification was never POSTed"
-        finally:
-            first.kill(9)                       # mid-POST: the attempt was claimed, never settled
-
-        second = ProcessServer(*args).start()
-        try:
-            pending = httpx.get(f"{second.url}/_sluice/deliveries/pending").json()
-            assert [(p["kind"], p["attempts"], p["message_id"]) for p in pending] == [("sns.http", 1, message_id)]
-            assert log(second, receiver.url)[1:] == []   # the killed attempt never settled
-            now = httpx.get(f"{second.url}/_sluice/clock").json()["now_ms"]
-            wait = pending[0]["due_at"] - now           # the lease of the killed attempt
-            assert 0 < wait <= 60_000
-            advance(second, ms=wait - 1)
-            assert len(receiver.of_type("Notification")) == 1
-            advance(second, ms=1)
-            notifications = receiver.of_type("Notification")
-            assert len(notifications) == 2                # at least once: delivered again, not lost
-            assert {json.loads(n["body"])["MessageId"] for n in notifications} == {message_id}
-            assert log(second, receiver.url)[-1] == (2, "delivered")
-            assert httpx.get(f"{second.url}/_sluice/deliveries/pending").json() == []
-        finally:
-            second.stop()

@@ -15,8 +15,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from tests.helpers import LoopbackHTTP
 
-class Receiver:
+
+class Receiver(LoopbackHTTP):
     """A tiny HTTP endpoint that records every POST and answers with planned statuses (then 200)."""
 
     def __init__(self):
@@ -29,9 +31,9 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
                 with outer.lock:
-                    outer.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()},
-                                           "body": body, "path": self.path})
                     status = outer.plan.pop(0) if outer.plan else 200
+                    outer.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()},
+                                           "body": body, "path": self.path, "status": status})
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -39,17 +41,8 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
+        self.url = f"{self.base}/hook"
 
     def of_type(self, kind: str) -> list[dict]:
         return [r for r in self.requests if r["headers"].get("x-amz-sns-message-type") == kind]

@@ -183,7 +183,10 @@ def test_accounts_and_regions_are_isolated(client):
     assert "QueueUrls" not in b.list_queues()
     assert "QueueUrls" not in west.list_queues()
     assert error_of(west.get_queue_url, QueueName="mine")[0] == "AWS.SimpleQueueService.NonExistentQueue"
-    # Another account names the owner explicitly.
+    # Another account names the owner explicitly, and needs the queue's policy to allow it.
+    assert error_of(b.get_queue_url, QueueName="mine", QueueOwnerAWSAccountId="111111111111")[0] == \
+        "AWS.SimpleQueueService.NonExistentQueue"
+    a.add_permission(QueueUrl=url, Label="b", AWSAccountIds=["222222222222"], Actions=["GetQueueUrl"])
     assert b.get_queue_url(QueueName="mine", QueueOwnerAWSAccountId="111111111111")["QueueUrl"] == url
     west.create_queue(QueueName="mine")
     arn = west.get_queue_attributes(QueueUrl=west.get_queue_url(QueueName="mine")["QueueUrl"],

@@ -305,3 +305,92 @@ def generate(shape: Shape, *, edge: bool = False, seed: int = 0, timestamp_micro
     if shape is None:
         return {}
     return ShapeGen(edge=edge, seed=seed, timestamp_micros=timestamp_micros).value(shape)
+
+
+# --- hostile variations (the wire fuzz, tests/integration/test_fuzz.py) --------------------------------
+
+# Text a client may send in any string: characters XML cannot carry, characters SQS forbids, non-ASCII
+# digits (int() takes them), a trailing newline, numbers beyond float, XML and JSON syntax.
+HOSTILE_TEXT = ["", " ", "\x00", "a\x01b", "\ufffe", "\uffff", "٥", "５", "5\n", "-0", "1e400", "9" * 400,
+                "</x>&<y>", '{"a": 1', "[]", "null", "%00", "\u202e", "\U0001f389" * 3, "a" * 70_000]
+
+
+def nested_json(depth: int, kind: str = "object") -> str:
+    """A JSON document ``depth`` levels deep (objects or arrays)."""
+    if kind == "array":
+        return "[" * depth + "]" * depth
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+def typed_paths(value, shape: Shape, path: tuple = ()):
+    """(path, shape) of every typed node of ``value`` (document contents excluded), the root first."""
+    yield path, shape
+    kind = shape.type_name
+    if kind == "structure" and not shape.is_document_type and isinstance(value, dict):
+        for name, item in value.items():
+            if name in shape.members:
+                yield from typed_paths(item, shape.members[name], path + (name,))
+    elif kind == "list" and isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from typed_paths(item, shape.member, path + (i,))
+    elif kind == "map" and isinstance(value, dict):
+        for key, item in value.items():
+            yield from typed_paths(item, shape.value, path + (key,))
+
+
+def set_at(value, path: tuple, new):
+    """``value`` with the node at ``path`` replaced by ``new`` (in place for containers)."""
+    if not path:
+        return new
+    value[path[0]] = set_at(value[path[0]], path[1:], new)
+    return value
+
+
+def carries_json(name: str, shape: Shape) -> bool:
+    """Whether a string member holds a JSON document (a policy, a pattern, an event, an input): by the
+    names AWS gives them, or by what the model's documentation says of the member."""
+    if shape.type_name != "string":
+        return False
+    if name.endswith(("Policy", "Pattern", "Document")) or name in ("Event", "Detail", "Input", "InputTemplate",
+                                                                  "Message", "Policy", "Statement"):
+        return True
+    return "JSON" in (shape.documentation or "")
+
+
+def violations(shape: Shape, rng: random.Random, current=None) -> list:
+    """Values of the right JSON type that break the shape's constraints (length, range, enum, pattern),
+    and extreme values of its type. ``current``: the node's valid value (a list to repeat past its max)."""
+    meta = shape.metadata
+    low, high = meta.get("min"), meta.get("max")
+    kind = shape.type_name
+    out: list = []
+    if kind == "string":
+        out += [rng.choice(HOSTILE_TEXT), rng.choice(HOSTILE_TEXT), nested_json(rng.choice((129, 1_000)))]
+        if low:
+            out.append("x" * (int(low) - 1))
+        if high is not None and high < 300_000:
+            out.append("x" * (int(high) + 1))
+        if shape.enum:
+            out.append(shape.enum[0].lower() + "\x00")
+    elif kind in ("integer", "long"):
+        out += [2**63, -(2**63) - 1, 10**30, -1]
+        if low is not None:
+            out.append(int(low) - 1)
+        if high is not None:
+            out.append(int(high) + 1)
+    elif kind in ("float", "double"):
+        out += [1e308, -1e308, 5e-324]
+    elif kind == "list":
+        out.append([])
+        if high is not None and high < 2_000 and isinstance(current, list) and current:
+            out.append(current[:1] * (int(high) + 1))
+    elif kind == "map":
+        out.append({})
+        out.append({"\x00": None})
+    elif kind == "blob":
+        out += [b"", b"\x00" * 300_000]
+    elif kind == "timestamp":
+        out += [-1, 10**15, 1e20]
+    elif kind == "boolean":
+        out.append(True)
+    return out or [None]

@@ -7,11 +7,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.schema import CreateIndex, CreateTable
 
-from storage import sqs
-from storage.schema.sqs import sqs_dedup, sqs_fifo_groups, sqs_messages, sqs_queues
+from storage import ddl, sqs
 
 EXPECTED = {
     "_PROMOTE": "ix_sqs_messages_waiting",          # standard: newly visible messages only
@@ -28,10 +25,8 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def db():
     conn = sqlite3.connect(":memory:")
-    for table in (sqs_queues, sqs_messages, sqs_fifo_groups, sqs_dedup):
-        conn.execute(str(CreateTable(table).compile(dialect=sqlite_dialect.dialect())))
-        for index in table.indexes:
-            conn.execute(str(CreateIndex(index).compile(dialect=sqlite_dialect.dialect())))
+    for statement in ddl.STATEMENTS:  # the schema exactly as a store creates it
+        conn.execute(statement)
     yield conn
     conn.close()
 
