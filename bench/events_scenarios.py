@@ -21,6 +21,8 @@ E2E50 = Metric("events.e2e.p50", "PutEvents -> received from its SQS target p50"
 E2E99 = Metric("events.e2e.p99", "PutEvents -> received from its SQS target p99", "ms", "lower", "p99")
 PUT1 = Metric("events.put1", "PutEvents throughput, 1 matching rule, 8 connections", "req/s", "higher")
 CPU_PUT1 = Metric("events.cpu1", "Server CPU per event, 1 rule", "ms", "lower", "min")
+PUT1A = Metric("events.put1a", "PutEvents throughput, 1 matching rule, the bus archived", "req/s", "higher")
+CPU_PUT1A = Metric("events.cpu1a", "Server CPU per event, 1 rule, the bus archived", "ms", "lower", "min")
 PUT1000 = Metric("events.put1000", "PutEvents throughput, 1,000 rules on the bus (1 matching)", "req/s", "higher")
 CPU_PUT1000 = Metric("events.cpu1000", "Server CPU per event, 1,000 rules", "ms", "lower", "min")
 
@@ -115,9 +117,21 @@ def e2e_latency(ctx: Context, server: Server, round_: int) -> None:
     _cleanup(ctx, server, bus, queue_url, 1)
 
 
-def _throughput(rules: int, metric: Metric, cpu_metric: Metric):
+def _archive(ctx: Context, server: Server, bus: str) -> str:
+    """An archive of every event put on ``bus`` (no pattern, kept forever); returns its name."""
+    events, name = ctx.client(server, "events"), ctx.unique("archive")
+    bus_arn = events.describe_event_bus(Name=bus)["Arn"]
+    try:
+        events.create_archive(ArchiveName=name, EventSourceArn=bus_arn)
+    except Exception as exc:
+        raise NotApplicable(f"CreateArchive failed: {exc}") from exc
+    return name
+
+
+def _throughput(rules: int, metric: Metric, cpu_metric: Metric, *, archived: bool = False):
     def run(ctx: Context, server: Server, round_: int) -> None:
         bus, queue_url, detail_type = _bus_and_queue(ctx, server, rules)
+        archive = _archive(ctx, server, bus) if archived else None
         body = json.dumps({"Entries": [{"Source": SOURCE, "DetailType": detail_type, "Detail": DETAIL,
                                         "EventBusName": bus}]})
         headers = signed_headers(server.url + "/", "events", body, JSON_1_1, "AWSEvents.PutEvents")
@@ -140,6 +154,11 @@ def _throughput(rules: int, metric: Metric, cpu_metric: Metric):
         if delivered < accepted:
             ctx.results.notes.append(f"{server.name}: {metric.label} round {round_ + 1}: {delivered:,} of "
                                      f"{accepted:,} events reached the target queue within 10 s")
+        if archive is not None:
+            try:
+                ctx.client(server, "events").delete_archive(ArchiveName=archive)
+            except Exception:  # cleanup only
+                pass
         _cleanup(ctx, server, bus, queue_url, rules)
     return run
 
@@ -172,6 +191,7 @@ def targets(results: Results) -> list[str]:
 SCENARIOS = [
     Scenario("events-e2e", (E2E50, E2E99), e2e_latency),
     Scenario("events-put", (PUT1, CPU_PUT1), _throughput(1, PUT1, CPU_PUT1)),
+    Scenario("events-put-archived", (PUT1A, CPU_PUT1A), _throughput(1, PUT1A, CPU_PUT1A, archived=True)),
     Scenario("events-1000", (PUT1000, CPU_PUT1000), _throughput(1000, PUT1000, CPU_PUT1000),
              rounds=lambda ctx: min(ctx.rounds, 3)),  # each round creates 1,000 rules per server
 ]

@@ -49,8 +49,9 @@ def event_time_ms(text: str) -> int:
         return 0
 
 
-def archive(svc: Events, uow: UnitOfWork, bus: Bus, event: dict, flat: Flat) -> None:
-    """Keep ``event`` (arriving on ``bus``, flattened once as ``flat``) in every archive of the bus it matches."""
+def archive(svc: Events, uow: UnitOfWork, bus: Bus, event: dict, flat: Flat) -> str | None:
+    """Keep ``event`` (arriving on ``bus``, flattened once as ``flat``) in every archive of the bus it matches;
+    returns the event's JSON when it was written (routing reuses it), else None."""
     text = None
     size = when = 0
     for spec in bus.archives:
@@ -62,3 +63,4 @@ def archive(svc: Events, uow: UnitOfWork, bus: Bus, event: dict, flat: Flat) -> 
             repo.archive_event(uow, spec.arn, when, size, text)
             if spec.retention_ms:
                 svc.archives.retention.note(uow, uow.now + spec.retention_ms)
+    return text

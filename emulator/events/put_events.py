@@ -145,9 +145,10 @@ def route(svc: Events, uow: UnitOfWork, bus: Bus, event: dict, *, forwarded: boo
     events are not archived again, nor when a rule forwards them to another bus) and deliver it to the targets of
     every rule of ``bus`` it matches (a replay's FilterArns: ``only`` those rules). A ``forwarded`` event meeting a
     bus target is refused there (one hop), with the error codes AWS's dead-letter messages name."""
+    event_json: str | None = None
     if bus.archives and REPLAY_NAME not in event:
         flat = flatten(event)  # once, for the archives and the rules
-        archive(svc, uow, bus, event, flat)
+        event_json = archive(svc, uow, bus, event, flat)
         matched = bus.match(flat)
     else:
         matched = bus.match(event)
@@ -155,7 +156,8 @@ def route(svc: Events, uow: UnitOfWork, bus: Bus, event: dict, *, forwarded: boo
         matched = [rule for rule in matched if rule.arn in only]
     if not matched:
         return
-    event_json = dumps(event)
+    if event_json is None:
+        event_json = dumps(event)
     ingestion = iso_time(uow.now)
     for rule in matched:
         for spec in rule.targets:
