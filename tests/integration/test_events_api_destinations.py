@@ -355,7 +355,9 @@ def test_deliveries_over_the_rate_wait_their_turn_in_the_outbox(events, admin, a
     advance(ms=1)
     assert len(receiver.at("/hook")) == 4
     advance(1)
-    assert [json.loads(r["body"])["id"] for r in receiver.at("/hook")] == ids
+    sent = [json.loads(r["body"])["id"] for r in receiver.at("/hook")]
+    # Each second's deliveries go in their turn; within a second they are concurrent POSTs (no order, as on AWS).
+    assert [set(sent[:2]), set(sent[2:4]), sent[4:]] == [set(ids[:2]), set(ids[2:4]), ids[4:]]
     assert admin.get("/_sluice/deliveries/pending").json() == []
     assert log(admin, arn) == [(1, "delivered")] * 5
 
