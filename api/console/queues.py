@@ -29,8 +29,9 @@ from .common import (
 router = APIRouter()
 
 
-def _url(request: Request, account: str, name: str) -> str:
-    return queue_url(str(request.base_url), account, name)
+def _url(request: Request, account: str, region: str, name: str) -> str:
+    """The queue's URL as its clients get it (the region in the path outside the default region)."""
+    return queue_url(str(request.base_url), account, name, region, emulator(request).settings.default_region)
 
 
 # --- the list ------------------------------------------------------------------------------------------
@@ -62,7 +63,7 @@ async def queue_page(request: Request, account: str, region: str, name: str) -> 
         return not_found(request, f"queue {name} in {account} / {region}")
     try:
         attributes = (await emulator(request).sqs.get_queue_attributes(
-            caller(request, account, region), queue_url=_url(request, account, name),
+            caller(request, account, region), queue_url=_url(request, account, region, name),
             attribute_names=["All"])).get("Attributes", {})
     except AwsError:
         attributes = {}
@@ -71,7 +72,7 @@ async def queue_page(request: Request, account: str, region: str, name: str) -> 
     region_html = live(request, "queue-live", "_queue.html", {"queue": queue},
                        link("queues", account, region, name, "live"))
     return page(request, "queue.html", section="queues", queue=queue, attributes=attributes,
-                url=_url(request, account, name), live_region=region_html)
+                url=_url(request, account, region, name), live_region=region_html)
 
 
 @router.get("/queues/{account}/{region}/{name}/live")
@@ -90,7 +91,7 @@ async def send(request: Request, account: str, region: str, name: str) -> Respon
     try:
         delay = int(values["delay"]) if values.get("delay") else None
         result = await emulator(request).sqs.send_message(
-            caller(request, account, region), queue_url=_url(request, account, name),
+            caller(request, account, region), queue_url=_url(request, account, region, name),
             message_body=values.get("body", ""), delay_seconds=delay,
             message_attributes=attributes_from_lines(values.get("message_attributes", "")),
             message_group_id=values.get("group_id") or None,
@@ -108,7 +109,7 @@ async def purge(request: Request, account: str, region: str, name: str) -> Respo
         return absent
     try:
         await emulator(request).sqs.purge_queue(caller(request, account, region),
-                                                queue_url=_url(request, account, name))
+                                                queue_url=_url(request, account, region, name))
     except AwsError as error:
         return flash(request, error_text(error), error=True)
     return flash(request, f"Purged {name}.")

@@ -136,6 +136,14 @@ def test_a_browser_opening_the_root_lands_on_the_console(sluice):
 
 # --- queues -----------------------------------------------------------------------------------------------
 
+def test_a_queue_page_shows_the_url_its_clients_get(sluice, client):
+    """Outside the default region a queue's URL names its region: the page shows that URL, not another."""
+    url = client("sqs", region="eu-west-1").create_queue(QueueName="far")["QueueUrl"]
+    assert "/queue/eu-west-1/" in url
+    answer = httpx.get(f"{sluice.url}{CONSOLE}/queues/000000000000/eu-west-1/far")
+    assert answer.status_code == 200 and url.replace(sluice.url, "") in answer.text
+
+
 def test_a_message_sent_with_boto3_appears_without_a_reload(page, client, shot):
     sqs = client("sqs")
     url, _ = queue(sqs, "orders")
