@@ -10,7 +10,6 @@ database; ``--tree`` runs another checkout's Sluice (e.g. a worktree of an earli
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,20 +21,9 @@ import httpx
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-
-def start(tree: Path, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "--port", str(port), "--data-dir", tempfile.mkdtemp(),
-                             "--log-level", "warning"], cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/_sluice/health").status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("Sluice did not start")
+from tests.server import ProcessServer  # noqa: E402
 
 
 def best_ms(call, rounds: int = 5) -> float:
@@ -51,22 +39,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--tree", type=Path, default=ROOT, help="the checkout whose Sluice to run")
-    parser.add_argument("--port", type=int, default=4611)
     args = parser.parse_args()
-    url = f"http://127.0.0.1:{args.port}"
-    proc = start(args.tree, args.port)
+    server = ProcessServer("--data-dir", tempfile.mkdtemp(), "--log-level", "warning", cwd=args.tree).start()
+    url = server.url
     try:
         sqs = boto3.client("sqs", endpoint_url=url, region_name="us-east-1", aws_access_key_id="test",
                            aws_secret_access_key="test",
                            config=Config(retries={"max_attempts": 1}, max_pool_connections=16))
         queue = sqs.create_queue(QueueName="deep")["QueueUrl"]
 
-        def fill(count: int) -> None:
-            for _ in range(0, count, 10):
+        def fill(batches: int) -> None:
+            for _ in range(batches):
                 sqs.send_message_batch(QueueUrl=queue, Entries=[{"Id": str(i), "MessageBody": "m" * 100}
                                                                 for i in range(10)])
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(fill, [args.messages // 8] * 8))
+            list(pool.map(fill, [args.messages // 80] * 8))  # 8 threads of batches of 10
         attributes = best_ms(lambda: sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"]))
         depth = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])
         peek = best_ms(lambda: httpx.get(f"{url}/_sluice/sqs/messages", params={"QueueUrl": queue}, timeout=300), 1)
@@ -76,8 +63,7 @@ def main() -> None:
               f"GetQueueAttributes {attributes:.1f} ms; admin peek {peek:.0f} ms; PurgeQueue {purge:.0f} ms; "
               f"SendMessage right after {after:.1f} ms")
     finally:
-        proc.terminate()
-        proc.wait(30)
+        server.stop()
 
 
 if __name__ == "__main__":

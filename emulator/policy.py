@@ -53,14 +53,20 @@ class Request:
     context: Mapping[str, str] = field(default_factory=dict)  # "aws:SourceArn" -> value
 
 
-def parse(policy: str | Mapping | None) -> dict | None:
-    """A policy document as a dict; None for no policy (or text that is not a JSON object)."""
+def parse(policy: str | Mapping | None) -> Mapping | None:
+    """A policy document (read only); None for no policy (or text that is not a JSON object)."""
     if policy is None or policy == "":
         return None
     if isinstance(policy, Mapping):
-        return dict(policy)
+        return policy
+    return _parse_text(policy)
+
+
+@lru_cache(maxsize=256)
+def _parse_text(text: str) -> Mapping | None:
+    """Parsed once per text: every SNS or EventBridge delivery to a queue evaluates the queue's policy."""
     try:
-        doc = json.loads(policy)
+        doc = json.loads(text)
     except ValueError:
         return None
     return doc if isinstance(doc, dict) else None

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from . import rows
 from .db import UnitOfWork
 
 _BUS_COLUMNS = ("arn", "account", "region", "name", "description", "kms_key", "dead_letter", "log_config", "policy",
@@ -21,30 +22,11 @@ _JSON = frozenset(("dead_letter", "log_config", "tags"))
 
 
 def _row(columns: Sequence[str], values: Sequence[Any] | None) -> dict | None:
-    if values is None:
-        return None
-    out = dict(zip(columns, values, strict=True))
-    for key in _JSON.intersection(out):
-        if out[key] is not None:
-            out[key] = json.loads(out[key])
-    return out
+    return rows.as_dict(columns, values, _JSON)
 
 
 def _rows(columns: Sequence[str], cursor: Iterable[Sequence[Any]]) -> list[dict]:
     return [_row(columns, values) for values in cursor]  # type: ignore[misc]
-
-
-def _encode(values: dict) -> dict:
-    return {k: (json.dumps(v) if k in _JSON and v is not None else v) for k, v in values.items()}
-
-
-def _update(table: str, columns: Sequence[str], key: str, key_value: Any, values: dict) -> tuple[str, list]:
-    unknown = set(values) - set(columns)
-    if unknown:
-        raise ValueError(f"not columns of {table}: {', '.join(sorted(unknown))}")
-    values = _encode(values)
-    sets = ", ".join(f"{name} = ?" for name in values)
-    return f"UPDATE {table} SET {sets} WHERE {key} = ?", [*values.values(), key_value]
 
 
 # --- buses ------------------------------------------------------------------------------------------
@@ -71,7 +53,7 @@ def bus_policy(uow: UnitOfWork, arn: str) -> tuple[bool, str | None]:
 
 
 def insert_bus(uow: UnitOfWork, **values: Any) -> None:
-    row = {c: None for c in _BUS_COLUMNS} | _encode(values) | {"created_at": uow.now, "modified_at": uow.now}
+    row = {c: None for c in _BUS_COLUMNS} | rows.encode(values, _JSON) | {"created_at": uow.now, "modified_at": uow.now}
     uow.sql.execute(_INSERT_BUS, [row[c] for c in _BUS_COLUMNS])
 
 
@@ -81,7 +63,7 @@ def ensure_default_bus(uow: UnitOfWork, arn: str, account: str, region: str) -> 
 
 
 def update_bus(uow: UnitOfWork, arn: str, **values: Any) -> None:
-    uow.sql.execute(*_update("events_buses", _BUS_COLUMNS, "arn", arn, values))
+    rows.update(uow, "events_buses", _BUS_COLUMNS, "arn", arn, values, _JSON)
 
 
 def delete_bus(uow: UnitOfWork, arn: str) -> None:
@@ -119,12 +101,12 @@ def get_rule(uow: UnitOfWork, arn: str) -> dict | None:
 
 
 def insert_rule(uow: UnitOfWork, **values: Any) -> None:
-    row = {c: None for c in _RULE_COLUMNS} | _encode(values) | {"created_at": uow.now}
+    row = {c: None for c in _RULE_COLUMNS} | rows.encode(values, _JSON) | {"created_at": uow.now}
     uow.sql.execute(_INSERT_RULE, [row[c] for c in _RULE_COLUMNS])
 
 
 def update_rule(uow: UnitOfWork, arn: str, **values: Any) -> None:
-    uow.sql.execute(*_update("events_rules", _RULE_COLUMNS, "arn", arn, values))
+    rows.update(uow, "events_rules", _RULE_COLUMNS, "arn", arn, values, _JSON)
 
 
 def delete_rule(uow: UnitOfWork, arn: str) -> None:

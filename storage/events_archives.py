@@ -6,10 +6,10 @@ back as dicts; a replay's ``destination`` is decoded here.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
+from . import rows
 from .db import UnitOfWork
 
 _ARCHIVE_COLUMNS = ("arn", "account", "region", "name", "bus_arn", "description", "event_pattern", "retention_days",
@@ -20,22 +20,15 @@ _REPLAY_COLUMNS = ("arn", "account", "region", "name", "archive_arn", "descripti
 _TOP = "\U0010ffff"  # name >= prefix AND name < prefix + U+10FFFF: a prefix match that uses the index
 
 
+_JSON = ("destination",)
+
+
 def _row(columns: Sequence[str], values: Sequence[Any] | None) -> dict | None:
-    if values is None:
-        return None
-    out = dict(zip(columns, values, strict=True))
-    if "destination" in out:
-        out["destination"] = json.loads(out["destination"])
-    return out
+    return rows.as_dict(columns, values, _JSON)
 
 
 def _update(uow: UnitOfWork, table: str, columns: Sequence[str], arn: str, values: dict) -> None:
-    unknown = set(values) - set(columns)
-    if unknown:
-        raise ValueError(f"not columns of {table}: {', '.join(sorted(unknown))}")
-    values = {k: (json.dumps(v) if k == "destination" else v) for k, v in values.items()}
-    sets = ", ".join(f"{name} = ?" for name in values)
-    uow.sql.execute(f"UPDATE {table} SET {sets} WHERE arn = ?", [*values.values(), arn])
+    rows.update(uow, table, columns, "arn", arn, values, _JSON)
 
 
 # --- archives ---------------------------------------------------------------------------------------
@@ -78,15 +71,21 @@ def delete_archive(uow: UnitOfWork, arn: str) -> None:
     uow.sql.execute(_DELETE_ARCHIVE, (arn,))
 
 
+def _list(uow: UnitOfWork, sql: str, columns, account: str, region: str, prefix: str, after: str, limit: int,
+          filters: dict[str, str | None]) -> list[dict]:
+    """A page of names after ``after`` starting with ``prefix``, with the given column filters (None: any)."""
+    args: list = [account, region, prefix, prefix + _TOP, after]
+    for column, value in filters.items():
+        if value is not None:
+            sql, args = f"{sql} AND {column} = ?", [*args, value]
+    rows = uow.sql.execute(sql + " ORDER BY name LIMIT ?", [*args, limit])
+    return [_row(columns, r) for r in rows]  # type: ignore[misc]
+
+
 def list_archives(uow: UnitOfWork, account: str, region: str, prefix: str, after: str, limit: int, *,
                   bus_arn: str | None = None, state: str | None = None) -> list[dict]:
-    sql, args = _LIST_ARCHIVES, [account, region, prefix, prefix + _TOP, after]
-    if bus_arn is not None:
-        sql, args = sql + " AND bus_arn = ?", [*args, bus_arn]
-    if state is not None:
-        sql, args = sql + " AND state = ?", [*args, state]
-    rows = uow.sql.execute(sql + " ORDER BY name LIMIT ?", [*args, limit])
-    return [_row(_ARCHIVE_COLUMNS, r) for r in rows]  # type: ignore[misc]
+    return _list(uow, _LIST_ARCHIVES, _ARCHIVE_COLUMNS, account, region, prefix, after, limit,
+                 {"bus_arn": bus_arn, "state": state})
 
 
 def archive_stats(uow: UnitOfWork, arn: str) -> tuple[int, int]:
@@ -138,8 +137,7 @@ def get_replay(uow: UnitOfWork, arn: str) -> dict | None:
 
 
 def insert_replay(uow: UnitOfWork, **values: Any) -> None:
-    row = {c: None for c in _REPLAY_COLUMNS} | values
-    row["destination"] = json.dumps(row["destination"])
+    row = {c: None for c in _REPLAY_COLUMNS} | rows.encode(values, _JSON)
     uow.sql.execute(_INSERT_REPLAY, [row[c] for c in _REPLAY_COLUMNS])
 
 
@@ -149,13 +147,8 @@ def update_replay(uow: UnitOfWork, arn: str, **values: Any) -> None:
 
 def list_replays(uow: UnitOfWork, account: str, region: str, prefix: str, after: str, limit: int, *,
                  archive_arn: str | None = None, state: str | None = None) -> list[dict]:
-    sql, args = _LIST_REPLAYS, [account, region, prefix, prefix + _TOP, after]
-    if archive_arn is not None:
-        sql, args = sql + " AND archive_arn = ?", [*args, archive_arn]
-    if state is not None:
-        sql, args = sql + " AND state = ?", [*args, state]
-    rows = uow.sql.execute(sql + " ORDER BY name LIMIT ?", [*args, limit])
-    return [_row(_REPLAY_COLUMNS, r) for r in rows]  # type: ignore[misc]
+    return _list(uow, _LIST_REPLAYS, _REPLAY_COLUMNS, account, region, prefix, after, limit,
+                 {"archive_arn": archive_arn, "state": state})
 
 
 def active_replays(uow: UnitOfWork, account: str, region: str) -> int:

@@ -5,28 +5,25 @@ Rows come back as dicts; a connection's ``auth`` (its AuthParameters, secrets in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
+from . import rows
 from .db import UnitOfWork
 
 _CONNECTION = ("arn", "account", "region", "name", "description", "authorization_type", "auth", "state",
                "state_reason", "secret_arn", "kms_key", "created_at", "modified_at", "authorized_at")
+_JSON = ("auth",)  # the connection's AuthParameters, secrets included
 _DESTINATION = ("arn", "account", "region", "name", "description", "connection_arn", "endpoint", "http_method",
                 "rate_limit", "state", "created_at", "modified_at", "window_start", "window_count")
 
 
 def _connection(values: Sequence[Any] | None) -> dict | None:
-    if values is None:
-        return None
-    row = dict(zip(_CONNECTION, values, strict=True))
-    row["auth"] = json.loads(row["auth"])
-    return row
+    return rows.as_dict(_CONNECTION, values, _JSON)
 
 
 def _destination(values: Sequence[Any] | None) -> dict | None:
-    return None if values is None else dict(zip(_DESTINATION, values, strict=True))
+    return rows.as_dict(_DESTINATION, values)
 
 
 def _insert(table: str, columns: Sequence[str]) -> str:
@@ -34,11 +31,7 @@ def _insert(table: str, columns: Sequence[str]) -> str:
 
 
 def _update(uow: UnitOfWork, table: str, columns: Sequence[str], arn: str, values: dict) -> None:
-    unknown = set(values) - set(columns)
-    if unknown:
-        raise ValueError(f"not columns of {table}: {', '.join(sorted(unknown))}")
-    sets = ", ".join(f"{name} = ?" for name in values)
-    uow.sql.execute(f"UPDATE {table} SET {sets} WHERE arn = ?", [*values.values(), arn])
+    rows.update(uow, table, columns, "arn", arn, values, _JSON)
 
 
 def _listing(table: str, columns: Sequence[str], extra: str) -> str:
@@ -62,13 +55,11 @@ def connection_by_arn(uow: UnitOfWork, arn: str) -> dict | None:
 
 
 def insert_connection(uow: UnitOfWork, row: dict) -> None:
-    values = {**row, "auth": json.dumps(row["auth"])}
+    values = rows.encode(row, _JSON)
     uow.sql.execute(_INSERT_CONNECTION, [values.get(c) for c in _CONNECTION])
 
 
 def update_connection(uow: UnitOfWork, arn: str, **values: Any) -> None:
-    if "auth" in values:
-        values["auth"] = json.dumps(values["auth"])
     _update(uow, "events_connections", _CONNECTION, arn, values)
 
 

@@ -5,9 +5,9 @@ Rows come back as dicts; the endpoint's JSON documents are decoded here.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from . import rows
 from .db import UnitOfWork
 
 # --- endpoints --------------------------------------------------------------------------------------
@@ -26,17 +26,7 @@ _LIST_ENDPOINTS = (f"{_ENDPOINT_SELECT} WHERE account = ? AND region = ? AND nam
 
 
 def _endpoint(values: Any) -> dict | None:
-    if values is None:
-        return None
-    row = dict(zip(_ENDPOINT_COLUMNS, values, strict=True))
-    for key in _ENDPOINT_JSON:
-        if row[key] is not None:
-            row[key] = json.loads(row[key])
-    return row
-
-
-def _encode(values: dict) -> dict:
-    return {k: (json.dumps(v) if k in _ENDPOINT_JSON and v is not None else v) for k, v in values.items()}
+    return rows.as_dict(_ENDPOINT_COLUMNS, values, _ENDPOINT_JSON)
 
 
 def get_endpoint(uow: UnitOfWork, arn: str) -> dict | None:
@@ -48,17 +38,12 @@ def endpoint_by_id(uow: UnitOfWork, endpoint_id: str) -> dict | None:
 
 
 def insert_endpoint(uow: UnitOfWork, **values: Any) -> None:
-    row = {c: None for c in _ENDPOINT_COLUMNS} | _encode(values) | {"created_at": uow.now, "modified_at": uow.now}
+    row = {c: None for c in _ENDPOINT_COLUMNS} | rows.encode(values, _ENDPOINT_JSON) | {"created_at": uow.now, "modified_at": uow.now}
     uow.sql.execute(_INSERT_ENDPOINT, [row[c] for c in _ENDPOINT_COLUMNS])
 
 
 def update_endpoint(uow: UnitOfWork, arn: str, **values: Any) -> None:
-    unknown = set(values) - set(_ENDPOINT_COLUMNS)
-    if unknown:
-        raise ValueError(f"not columns of events_endpoints: {', '.join(sorted(unknown))}")
-    values = _encode(values)
-    sets = ", ".join(f"{name} = ?" for name in values)
-    uow.sql.execute(f"UPDATE events_endpoints SET {sets} WHERE arn = ?", [*values.values(), arn])
+    rows.update(uow, "events_endpoints", _ENDPOINT_COLUMNS, "arn", arn, values, _ENDPOINT_JSON)
 
 
 def delete_endpoint(uow: UnitOfWork, arn: str) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -281,7 +282,9 @@ def insert_messages(uow: UnitOfWork, rows: list[tuple]) -> None:
         _enter(uow, rows[0][_QUEUE], rows[0][_VISIBLE_AT], 0)
     else:
         uow.sql.executemany(_INSERT, rows)
-        uow.sql.executemany(_SHIFT, [(1, row[_VISIBLE_AT], 0, 1, row[_QUEUE]) for row in rows])
+        # The counters move linearly: one UPDATE per (queue, visible_at), not per row (a batch shares its delay).
+        entering = Counter((row[_QUEUE], row[_VISIBLE_AT]) for row in rows)
+        uow.sql.executemany(_SHIFT, [(n, visible_at, 0, n, queue) for (queue, visible_at), n in entering.items()])
     for row in rows:
         if row[_SEQ] is not None:  # FIFO: sequence numbers only grow, so only a new group gets a head
             _note_group(uow, row[_QUEUE], row[_GROUP], row[_SEQ], row[_VISIBLE_AT])

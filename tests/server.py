@@ -72,7 +72,9 @@ class ThreadServer:
 class ProcessServer:
     """``python -m emulator`` in a subprocess: for restart and kill -9 tests."""
 
-    def __init__(self, *args: str, env: dict | None = None):
+    def __init__(self, *args: str, env: dict | None = None, cwd: Path = ROOT):
+        """``cwd``: the checkout whose Sluice runs (another one, to compare commits in a benchmark)."""
+        self.cwd = cwd
         sock = free_socket()
         self.port = sock.getsockname()[1]
         sock.close()
@@ -84,7 +86,7 @@ class ProcessServer:
 
     def start(self, timeout: float = 30) -> ProcessServer:
         started = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "-m", "emulator", *self.args], cwd=ROOT, env=self.env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "emulator", *self.args], cwd=self.cwd, env=self.env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.output: list[str] = []
         ready = threading.Event()
